@@ -1,0 +1,59 @@
+# Two commands for a new user: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo test install assets lint typecheck contracts migrations-check check ci clean screenshots bench
+
+# uv (the lock-file installer) lives in .uv/, outside the project environment that it manages.
+$(UV):
+	$(PY) -m pip install --quiet --disable-pip-version-check --target .uv uv==$(UV_VERSION)
+
+install: $(UV) assets
+	UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON=$(PY) $(UV) sync --frozen --quiet
+
+assets: node_modules/govuk-frontend/package.json
+
+node_modules/govuk-frontend/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+demo: install
+	mkdir -p var/broker var/broker-processed var/media
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Adoption support demo: http://$(HOST):$(PORT)/"
+	@echo "  Sign in as kent.social_worker, kent.team_manager, kent.finance_officer, raa.lead_commissioner,"
+	@echo "  coram.provider_staff, raa.auditor (and the same roles for medway. and bexley.)"
+	@echo "  with the password printed above (or \$$DEMO_PASSWORD). Ctrl-C stops the server and the worker."
+	@echo ""
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A config worker --pool=solo --loglevel=WARNING --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler & \
+	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python scripts/with_services.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+contracts: install
+	$(BIN)/lint-imports
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint typecheck contracts migrations-check
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

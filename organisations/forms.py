@@ -1,0 +1,21 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from core.forms import GovukFormMixin
+
+
+class SignInForm(GovukFormMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": "Enter a correct user name and password. Both are case sensitive.",
+        "inactive": "This account has been closed. Ask your administrator.",
+    }
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "User name"
+        self.fields["username"].error_messages["required"] = "Enter your user name"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        self.fields["password"].widget = forms.PasswordInput(
+            attrs={"class": "govuk-input govuk-password-input__input", "autocomplete": "current-password"}
+        )
