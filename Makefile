@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test install assets lint typecheck contracts migrations-check check ci clean screenshots bench
+.PHONY: demo test install assets lint typecheck contracts migrations-check check audit clean screenshots bench
 
 # uv (the lock-file installer) lives in .uv/, outside the project environment that it manages.
 $(UV):
@@ -54,6 +54,9 @@ migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 check: lint typecheck contracts migrations-check
+
+audit: install
+	$(BIN)/pip-audit --strict --progress-spinner off -r <(UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) export --frozen --no-hashes --no-dev --quiet)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

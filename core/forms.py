@@ -29,10 +29,11 @@ class GovukDateInput(forms.MultiWidget):
     template_name = "includes/_date_input_widget.html"
 
     def __init__(self, attrs: dict | None = None) -> None:
-        widgets = {
-            "day": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
-            "month": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
-            "year": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-4"}),
+        css = "govuk-input govuk-date-input__input govuk-input--width-"
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            "day": forms.TextInput(attrs={"inputmode": "numeric", "class": css + "2"}),
+            "month": forms.TextInput(attrs={"inputmode": "numeric", "class": css + "2"}),
+            "year": forms.TextInput(attrs={"inputmode": "numeric", "class": css + "4"}),
         }
         super().__init__(widgets, attrs)
 

@@ -10,7 +10,9 @@ from django.utils import timezone
 from .models import BackgroundJob, JobStatus
 
 
-def job_create(*, kind: str, description: str, by: Any = None, authority: Any = None, target: str = "") -> BackgroundJob:
+def job_create(
+    *, kind: str, description: str, by: Any = None, authority: Any = None, target: str = ""
+) -> BackgroundJob:
     return BackgroundJob.objects.create(
         kind=kind, description=description, requested_by=by, authority=authority, target=target
     )

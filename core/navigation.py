@@ -32,6 +32,6 @@ def items_for(role: str, current_path: str = "") -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = url != "/" and current_path.startswith(url) or current_path == url
+        active = (url != "/" and current_path.startswith(url)) or current_path == url
         out.append({"label": item.label, "url": url, "active": active})
     return out

@@ -18,12 +18,10 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from config.celery import app  # noqa: PLC0415  (config imports every app; read it only when asked)
+    from config.celery import app
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return True
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

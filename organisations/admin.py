@@ -41,6 +41,6 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_display = ("username", "role", "scope", "authority", "partnership", "provider", "is_active")
     list_filter = ("role", "scope", "authority", "provider")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Role and scope", {"fields": ("role", "scope", "authority", "partnership", "provider")}),
     )

@@ -34,7 +34,7 @@ AUTHORITY_ROLES = [
 # (name, kind, Ofsted URN, user-name prefix, parent)
 PROVIDERS = [
     ("Coram", ProviderKind.VOLUNTARY_ADOPTION_AGENCY, "SC037446", "coram", None),
-    ("Coram Clinic Psychology Partner", ProviderKind.ADOPTION_SUPPORT_AGENCY, "SC480001", "coramclinic", "Coram"),
+    ("Coram Clinic Psychology Partner", ProviderKind.ADOPTION_SUPPORT_AGENCY, "SC480001", "coramclinic", "coram"),
     ("Barnardo's CAFIS", ProviderKind.ADOPTION_SUPPORT_AGENCY, "SC056113", "cafis", None),
     ("Intercountry Adoption Centre", ProviderKind.VOLUNTARY_ADOPTION_AGENCY, "SC040567", "iac", None),
     ("Overseas Adoption Support Agency", ProviderKind.VOLUNTARY_ADOPTION_AGENCY, "SC512345", "oasa", None),
@@ -77,10 +77,10 @@ def seed(ctx: DemoContext) -> None:
         )
         ctx.count("partnership leads", created)
 
-    providers = {}
+    providers: dict[str, Provider] = {}
     for name, kind, urn, prefix, parent in PROVIDERS:
         provider, created = Provider.objects.get_or_create(
-            name=name, defaults={"kind": kind, "ofsted_urn": urn, "parent": providers.get(parent)}
+            name=name, defaults={"kind": kind, "ofsted_urn": urn, "parent": providers.get(parent or "")}
         )
         ctx.count("providers", created)
         providers[prefix] = provider

@@ -148,7 +148,7 @@ class User(AbstractUser):
     provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
-    objects = UserManager()
+    objects: UserManager = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         ordering = ["username"]

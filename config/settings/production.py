@@ -1,6 +1,6 @@
 """Production: PostgreSQL, Redis, gunicorn behind TLS. Fails to start without the secrets it needs."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 SECRET_KEY = env("SECRET_KEY")
@@ -9,7 +9,7 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {}  # type: ignore[var-annotated]
 CELERY_TASK_ALWAYS_EAGER = False
 
 STORAGES = {

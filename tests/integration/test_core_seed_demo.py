@@ -1,0 +1,42 @@
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from organisations.models import Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    return {m._meta.label: m.objects.count() for m in apps.get_models() if not m._meta.label.startswith(
+        ("sessions.", "admin.", "axes.", "django_celery_results.", "contenttypes.", "auth.Permission"))}
+
+
+class TestSeedDemo:
+    def test_running_twice_leaves_the_same_counts(self):  # type: ignore[no-untyped-def]
+        call_command("seed_demo", password="demo-password-123", stdout=io.StringIO())
+        first = counts()
+        call_command("seed_demo", password="another-password-456", stdout=io.StringIO())
+        assert counts() == first
+        assert User.objects.get(username="kent.social_worker").check_password("demo-password-123")
+
+    def test_creates_every_role_for_every_authority_and_the_partnership_users(self):  # type: ignore[no-untyped-def]
+        call_command("seed_demo", password="demo-password-123", stdout=io.StringIO())
+        for code in ("kent", "medway", "bexley"):
+            for role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FINANCE_OFFICER):
+                user = User.objects.get(username=f"{code}.{role}")
+                assert user.role == role and user.authority.short_code == code
+        assert User.objects.get(username="raa.lead_commissioner").scope == "partnership"
+        assert User.objects.get(username="raa.auditor").role == Role.AUDITOR
+        assert User.objects.filter(role=Role.PROVIDER_STAFF).count() >= 5
+
+    def test_a_generated_password_is_printed_once(self, monkeypatch):  # type: ignore[no-untyped-def]
+        monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        assert "shown once" in out.getvalue()
+        again = io.StringIO()
+        call_command("seed_demo", stdout=again)
+        assert "shown once" not in again.getvalue()
