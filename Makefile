@@ -25,7 +25,7 @@ node_modules/govuk-frontend/package.json: package.json package-lock.json
 	@touch $@
 
 demo: install
-	mkdir -p var/broker var/broker-processed var/media
+	mkdir -p var/broker var/broker-processed var/media staticfiles
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo ""
