@@ -1,0 +1,240 @@
+"""Every write to the ledger. `post` is the only writer of transactions and entries.
+
+    post(lines=[(bank, gbp("100")), (receivable, gbp("-100"))], memo="Fund remittance",
+         idempotency_key="claims.asfapplication:12:funds_received", transaction_date=date(2026, 4, 30), by=user)
+
+Python checks everything first and raises without writing; PostgreSQL checks the zero sum again at commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from moneyed import Money
+from simple_history.utils import bulk_create_with_history
+
+from core.money import GBP, PENNY
+
+from .models import CHART, Account, AccountCode, Entry, Transaction
+
+MAX_AMOUNT = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
+
+
+class LedgerError(Exception):
+    """Anything the ledger refuses. Nothing has been written when it is raised."""
+
+
+class Unbalanced(LedgerError):
+    pass
+
+
+class InvalidLine(LedgerError):
+    pass
+
+
+class IdempotencyConflict(LedgerError):
+    pass
+
+
+class AlreadyReversed(LedgerError):
+    pass
+
+
+Line = tuple[Account, Money]
+
+
+def _check_lines(lines: Sequence[Line]) -> list[tuple[Account, Decimal]]:
+    """The lines as (account, Decimal amount), or a LedgerError naming what is wrong."""
+    if len(lines) < 2:
+        raise InvalidLine("A transaction needs at least two lines.")
+    checked: list[tuple[Account, Decimal]] = []
+    per_authority: dict[int, Decimal] = defaultdict(Decimal)
+    for number, line in enumerate(lines, start=1):
+        try:
+            account, amount = line
+        except (TypeError, ValueError) as error:
+            raise InvalidLine(f"Line {number} must be an (account, Money) pair.") from error
+        if not isinstance(account, Account) or account.pk is None:
+            raise InvalidLine(f"Line {number}: the account must be a saved ledger Account.")
+        if not isinstance(amount, Money):
+            raise InvalidLine(f"Line {number}: the amount must be a Money amount, not {type(amount).__name__}.")
+        if str(amount.currency) != GBP:
+            raise InvalidLine(f"Line {number}: the amount must be in GBP, not {amount.currency}.")
+        value = amount.amount
+        if not value.is_finite():
+            raise InvalidLine(f"Line {number}: the amount is not a number.")
+        if value != value.quantize(PENNY):
+            raise InvalidLine(f"Line {number}: {value} is not a whole number of pence.")
+        if value == 0:
+            raise InvalidLine(f"Line {number}: a line of zero means nothing; leave it out.")
+        if abs(value) > MAX_AMOUNT:
+            raise InvalidLine(f"Line {number}: {value} is too large.")
+        value = value.quantize(PENNY)
+        checked.append((account, value))
+        per_authority[account.authority_id] += value
+    total = sum((value for _, value in checked), Decimal("0.00"))
+    if total != 0:
+        raise Unbalanced(f"The lines sum to {total}, not zero: debits must equal credits.")
+    for authority_id, subtotal in per_authority.items():
+        if subtotal != 0:
+            raise Unbalanced(f"The lines for authority {authority_id} sum to {subtotal}, not zero.")
+    ids = {account.pk for account, _ in checked}
+    if Account.objects.filter(pk__in=ids).count() != len(ids):
+        raise InvalidLine("A line names an account that does not exist.")
+    return checked
+
+
+def _signature(pairs: Sequence[tuple[int, Decimal]]) -> list[tuple[int, Decimal]]:
+    return sorted((account_id, amount.quantize(PENNY)) for account_id, amount in pairs)
+
+
+def _existing(key: str, checked: list[tuple[Account, Decimal]]) -> Transaction | None:
+    """The transaction already posted under `key`, if any; IdempotencyConflict if its lines differ."""
+    existing = Transaction.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    posted = _signature([(e.account_id, e.amount.amount) for e in existing.entries.all()])
+    wanted = _signature([(account.pk, amount) for account, amount in checked])
+    if posted != wanted:
+        raise IdempotencyConflict(
+            f"The key {key!r} was already used for transaction {existing.pk} with different lines."
+        )
+    return existing
+
+
+@transaction.atomic
+def post(
+    *,
+    lines: Sequence[Line],
+    memo: str,
+    idempotency_key: str,
+    transaction_date: date,
+    by: Any = None,
+    source: models.Model | None = None,
+    now: datetime | None = None,
+    _reverses: Transaction | None = None,
+) -> Transaction:
+    """Write one balanced transaction, or raise a LedgerError and write nothing.
+
+    Posting again with the same key returns the first transaction and writes nothing; the same key with different
+    lines raises IdempotencyConflict. Two concurrent posts with one key write once: the second waits on the unique
+    index, then finds the first.
+    """
+    if not idempotency_key or not idempotency_key.strip():
+        raise LedgerError("An idempotency key is required.")
+    if not memo or not memo.strip():
+        raise LedgerError("A memo is required.")
+    if not isinstance(transaction_date, date) or isinstance(transaction_date, datetime):
+        raise LedgerError("The transaction date must be a date.")
+    if source is not None and source.pk is None:
+        raise LedgerError("The source record must be saved before it is posted.")
+    checked = _check_lines(lines)
+
+    found = _existing(idempotency_key, checked)
+    if found is not None:
+        return found
+
+    source_type = ContentType.objects.get_for_model(source) if source is not None else None
+    created = Transaction(
+        transaction_date=transaction_date,
+        memo=memo.strip()[:255],
+        idempotency_key=idempotency_key,
+        source_type=source_type,
+        source_id=str(source.pk) if source is not None else "",
+        reverses=_reverses,
+        created_by=by if getattr(by, "pk", None) else None,
+        created_at=now or timezone.now(),
+    )
+    if by is not None and getattr(by, "pk", None):
+        created._history_user = by  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            created.save()
+    except IntegrityError:
+        # Someone else committed this key between our look-up and our insert (the unique index made us wait).
+        found = _existing(idempotency_key, checked)
+        if found is None:
+            raise
+        return found
+    bulk_create_with_history(
+        [
+            Entry(transaction=created, account=account, amount=Money(amount, GBP))  # type: ignore[misc]
+            for account, amount in checked
+        ],
+        Entry,
+        default_user=by if getattr(by, "pk", None) else None,
+    )
+    return created
+
+
+@transaction.atomic
+def reverse(
+    *,
+    original: Transaction,
+    memo: str,
+    idempotency_key: str,
+    transaction_date: date,
+    by: Any = None,
+    now: datetime | None = None,
+) -> Transaction:
+    """Post the mirror image of `original` (every line with its sign turned), linked to it. A transaction is
+    reversed at most once: reversing again under the same key returns the reversal; under another key, refuses."""
+    original = Transaction.objects.select_for_update().get(pk=original.pk)
+    already = Transaction.objects.filter(reverses=original).first()
+    if already is not None and already.idempotency_key != idempotency_key:
+        raise AlreadyReversed(f"Transaction {original.pk} was already reversed by transaction {already.pk}.")
+    lines = [(entry.account, -entry.amount) for entry in original.entries.select_related("account")]
+    source = None
+    if original.source_type_id:
+        model = original.source_type.model_class()  # type: ignore[union-attr]
+        source = model._default_manager.filter(pk=original.source_id).first() if model else None
+    created = post(
+        lines=lines,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        transaction_date=transaction_date,
+        by=by,
+        source=source,
+        now=now,
+        _reverses=None if already is not None else original,
+    )
+    if created.reverses_id != original.pk:
+        raise IdempotencyConflict(
+            f"The key {idempotency_key!r} was already used for transaction {created.pk}, which does not reverse "
+            f"transaction {original.pk}."
+        )
+    return created
+
+
+def account_for(*, authority: Any, code: str, counterparty: Any = None) -> Account:
+    """The authority's account for `code` (and `counterparty`, for a sub-account), created if missing."""
+    if code not in CHART:
+        raise LedgerError(f"{code!r} is not an account code in the chart.")
+    if counterparty is not None and counterparty.pk == authority.pk:
+        raise LedgerError("An account's counterparty must be another authority.")
+    existing = Account.objects.filter(authority=authority, code=code, counterparty=counterparty).first()
+    if existing is not None:
+        return existing
+    name = AccountCode(code).label
+    if counterparty is not None:
+        name = f"{name}: {counterparty.name}"
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                authority=authority, code=code, counterparty=counterparty, name=name, kind=CHART[code]
+            )
+    except IntegrityError:
+        return Account.objects.get(authority=authority, code=code, counterparty=counterparty)
+
+
+@transaction.atomic
+def chart_ensure(*, authority: Any) -> list[Account]:
+    """Every account of the chart for `authority` (the sub-accounts by counterparty are made when first used)."""
+    return [account_for(authority=authority, code=code) for code in CHART]
