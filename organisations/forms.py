@@ -19,3 +19,25 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         self.fields["password"].widget = forms.PasswordInput(
             attrs={"class": "govuk-input govuk-password-input__input", "autocomplete": "current-password"}
         )
+
+
+class TokenForm(GovukFormMixin, forms.Form):
+    token = forms.CharField(
+        label="Security code",
+        help_text="The 6-digit code from your authenticator app",
+        min_length=6,
+        max_length=6,
+        error_messages={
+            "required": "Enter the security code",
+            "min_length": "The security code must be 6 digits",
+            "max_length": "The security code must be 6 digits",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                      "class": "govuk-input--width-5"}),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit():
+            raise forms.ValidationError("The security code must be 6 digits")
+        return token
