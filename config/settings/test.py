@@ -14,4 +14,4 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 DEBUG = False
 # Two-factor sign-in is on in every real environment (base settings). Page tests sign in with force_login, so the
 # suite turns it off by default; tests/functional/test_organisations_two_factor.py turns it on and proves it.
-TWO_FACTOR_ROLES: list[str] = []
+TWO_FACTOR_ROLES = []  # type: ignore[var-annotated]
