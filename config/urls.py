@@ -20,4 +20,5 @@ urlpatterns = [
     path("referrals/", include("commissioning.urls")),
     path("claims/", include("claims.urls")),
     path("ledger/", include("ledger.urls")),
+    path("audit/", include("audit.urls")),
 ]

@@ -55,3 +55,36 @@ class BackgroundJob(models.Model):
         if not self.progress_total:
             return 0
         return int(self.progress_done * 100 / self.progress_total)
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    EXPORT = "export", "Exported"
+    DOWNLOAD = "download", "Downloaded"
+
+
+class AccessLog(models.Model):
+    """Who looked at which record, and when. Changes are in each model's history (django-simple-history);
+    this holds the reads, which history cannot see. Append-only: written by core.audit.record_access."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=20, choices=AccessAction.choices, default=AccessAction.VIEW)
+    object_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    family_key = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="The household the record belongs to, as app.model:pk"
+    )
+    path = models.CharField(max_length=300, blank=True)
+    authority = models.ForeignKey(
+        "organisations.Authority", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The authority holding the record, for scoping the audit trail",
+    )
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display().lower()} {self.object_repr} at {self.at:%Y-%m-%d %H:%M}"

@@ -18,7 +18,7 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from config.celery import app
+    from celery import current_app as app
 
     try:
         with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:

@@ -2,8 +2,36 @@ import pytest
 from django.db import connection
 
 
+def _replay_data_migrations() -> None:
+    """With --nomigrations the tables come straight from the models; replay the migrations' data and SQL
+    operations (seeded catalogues, fund rule sets, the ledger's PostgreSQL triggers) against the final schema."""
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython, RunSQL
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True, load=True)
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in plan:
+                plan.append(node)
+    project = {"core", "organisations", "ledger", "support", "contracts", "commissioning", "claims", "audit"}
+    with connection.schema_editor() as editor:
+        for app_label, name in plan:
+            if app_label not in project:
+                continue
+            for operation in loader.graph.nodes[(app_label, name)].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, editor)
+                elif isinstance(operation, RunSQL):
+                    operation._run_sql(editor, operation.sql)
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _require_postgresql(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The suite runs on PostgreSQL only: the ledger trigger, row locks and numeric rounding depend on it."""
+def _require_postgresql(request, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The suite runs on PostgreSQL only: the ledger trigger, row locks and numeric rounding depend on it.
+    `make test` runs every migration; `PYTEST_ARGS=--nomigrations` is a faster loop while developing."""
     with django_db_blocker.unblock():
         assert connection.vendor == "postgresql", "run the tests through `make test` (PostgreSQL), not SQLite"
+        if request.config.getoption("nomigrations", default=False):
+            _replay_data_migrations()
