@@ -62,7 +62,7 @@ class UsageMeasure(models.TextChoices):
     CHILDREN = "children", "Children"
 
 
-PRICING_MEASURE = {
+PRICING_MEASURE: dict[str, str] = {
     Pricing.PER_REFERRAL: UsageMeasure.REFERRALS,
     Pricing.PER_SESSION: UsageMeasure.SESSIONS,
     Pricing.PER_HOUR: UsageMeasure.HOURS,
@@ -203,6 +203,8 @@ class ContractYearValue(models.Model):
     financial_year = models.PositiveSmallIntegerField(help_text="The year it starts: 2016 for 2016-17")
     value = MoneyField(**MONEY)
     history = HistoricalRecords()
+
+    objects: models.Manager[ContractYearValue] = models.Manager()
 
     class Meta:
         ordering = ["contract", "financial_year"]
@@ -452,6 +454,8 @@ class ApportionmentLine(models.Model):
     explanation = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
+
+    objects: models.Manager[ApportionmentLine] = models.Manager()
 
     class Meta:
         ordering = ["run", "position"]

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from moneyed import Money
 
+from core.models import BackgroundJob
+from core.money import format_gbp, gbp, zero
 from organisations.models import RegistrationCheck
 
-from .models import Contract, ServiceElement, UsageRecord
+from .models import (
+    PRICING_MEASURE,
+    ApportionmentLine,
+    ApportionmentRun,
+    ApportionmentUsageLine,
+    Contract,
+    ContractStatus,
+    Kpi,
+    ServiceElement,
+    UsageMeasure,
+    UsageRecord,
+    financial_year_label,
+    financial_year_of,
+)
+from .services import add_months, number_text
+from .spreadsheets import RunSheet, SheetLine
 
 
 def contracts_for_routing(*, on_date: date) -> QuerySet[Contract]:
@@ -33,3 +53,224 @@ def usage_count(*, contract: Contract, on_date_from: date, on_date_to: date, mea
         contract=contract, measure=measure, usage_date__gte=on_date_from, usage_date__lte=on_date_to
     ).aggregate(total=Sum("quantity"))["total"]
     return total if total is not None else Decimal("0.00")
+
+
+# ---- monitoring -----------------------------------------------------------------------------------------------
+
+ENDING_SOON_MONTHS = 6
+
+
+@dataclass
+class Monitor:
+    """One contract's monitoring figures, as plain data for a page or a panel."""
+
+    contract: Contract
+    value: Money
+    spent: Money
+    committed: Money
+    commitment_basis: str
+    units: dict[str, Decimal]
+    year_usage: Decimal | None
+    capacity: int | None
+    days_elapsed: int
+    days_total: int
+    ending_soon: bool
+    live: bool
+    kpis: list[dict] = field(default_factory=list)
+
+    @property
+    def spent_percent(self) -> int:
+        return _percent(self.spent.amount, self.value.amount)
+
+    @property
+    def committed_percent(self) -> int:
+        return _percent(self.committed.amount, self.value.amount)
+
+    @property
+    def utilisation_percent(self) -> int | None:
+        if not self.capacity or self.year_usage is None:
+            return None
+        return _percent(self.year_usage, Decimal(self.capacity))
+
+    @property
+    def elapsed_percent(self) -> int:
+        return _percent(Decimal(self.days_elapsed), Decimal(self.days_total))
+
+    @property
+    def kpis_missed(self) -> int:
+        return sum(1 for k in self.kpis if k["latest"] is not None and not k["met"])
+
+
+def _percent(part: Decimal, whole: Decimal) -> int:
+    if not whole:
+        return 0
+    return int((part * 100 / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _usage_annotations(*, year_start: date, year_end: date) -> dict:
+    out = {}
+    for measure in UsageMeasure.values:
+        out[f"total_{measure}"] = Sum("usage_records__quantity", filter=Q(usage_records__measure=measure))
+        out[f"year_{measure}"] = Sum(
+            "usage_records__quantity",
+            filter=Q(usage_records__measure=measure, usage_records__usage_date__gte=year_start,
+                     usage_records__usage_date__lte=year_end),
+        )
+    return out
+
+
+def _monitor(contract: Contract, *, today: date) -> Monitor:
+    units = {m: getattr(contract, f"total_{m}") or Decimal("0.00") for m in UsageMeasure.values}
+    spent = gbp(units[UsageMeasure.SPEND])
+    value = contract.total_value
+    measure = PRICING_MEASURE.get(contract.pricing)
+    if measure is None:
+        committed, basis = value, "a block sum: the whole value is committed when the contract is signed"
+    else:
+        price = contract.unit_price or zero()
+        committed = gbp(units[measure] * price.amount)
+        basis = f"{number_text(units[measure])} {UsageMeasure(measure).label.lower()} at {format_gbp(price)}"
+    year_usage = getattr(contract, f"year_{contract.capacity_measure}") or Decimal("0.00")
+    days_total = (contract.end_date - contract.start_date).days + 1
+    days_elapsed = min(max((today - contract.start_date).days + 1, 0), days_total)
+    live = contract.status in (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
+    ending_soon = live and today <= contract.end_date <= add_months(today, ENDING_SOON_MONTHS)
+    kpis = []
+    for kpi in contract.kpis.all():
+        returns = sorted(kpi.returns.all(), key=lambda r: (r.financial_year, r.quarter))
+        latest = returns[-1] if returns else None
+        kpis.append({
+            "name": kpi.name, "definition": kpi.definition, "target": kpi.target, "unit": kpi.get_unit_display(),
+            "higher_is_better": kpi.higher_is_better, "latest": latest,
+            "met": kpi.met_by(latest.value) if latest else None, "pk": kpi.pk,
+            "returns": [{"period": f"{financial_year_label(r.financial_year)} Q{r.quarter}", "value": r.value,
+                         "met": kpi.met_by(r.value), "submitted_date": r.submitted_date} for r in returns],
+        })
+    return Monitor(contract=contract, value=value, spent=spent, committed=committed, commitment_basis=basis,
+                   units=units, year_usage=year_usage if contract.capacity_per_year else None,
+                   capacity=contract.capacity_per_year, days_elapsed=days_elapsed, days_total=days_total,
+                   ending_soon=ending_soon, live=live, kpis=kpis)
+
+
+def _with_monitoring(queryset: QuerySet[Contract], *, today: date) -> QuerySet[Contract]:
+    fy = financial_year_of(today)
+    return (
+        queryset.select_related("provider", "lead_authority")
+        .prefetch_related("parties", Prefetch("kpis", queryset=Kpi.objects.prefetch_related("returns")))
+        .annotate(**_usage_annotations(year_start=date(fy, 4, 1), year_end=date(fy + 1, 3, 31)))
+    )
+
+
+def contract_overview(*, user: Any, today: date) -> list[Monitor]:
+    """Every contract the user may see, with its monitoring figures, in reference order."""
+    visible = Contract.objects.for_user(user).values("pk")
+    contracts = _with_monitoring(Contract.objects.filter(pk__in=visible), today=today).order_by("reference")
+    return [_monitor(c, today=today) for c in contracts]
+
+
+def contract_monitor(*, user: Any, pk: int, today: date) -> Monitor:
+    """One contract's monitoring figures; Contract.DoesNotExist when the user may not see it."""
+    visible = Contract.objects.for_user(user).values("pk")
+    contract = _with_monitoring(Contract.objects.filter(pk__in=visible, pk=pk), today=today).prefetch_related(
+        "elements__service_types", "extension_options", "year_values", "status_changes__changed_by"
+    ).get()
+    return _monitor(contract, today=today)
+
+
+def contract_visible(*, user: Any, pk: int) -> Contract:
+    return Contract.objects.for_user(user).select_related("lead_authority", "provider").get(pk=pk)
+
+
+def usage_by_year(*, contract: Contract) -> list[dict]:
+    """Usage per financial year, authority and measure (for the contract page's table)."""
+    rows = (
+        UsageRecord.objects.filter(contract=contract)
+        .values("authority__name", "measure", "usage_date__year", "usage_date__month")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    out: dict[tuple[int, str, str], Decimal] = {}
+    for row in rows:
+        year = row["usage_date__year"] if row["usage_date__month"] >= 4 else row["usage_date__year"] - 1
+        key = (year, row["authority__name"], row["measure"])
+        out[key] = out.get(key, Decimal(0)) + row["total"]
+    return [{"year": financial_year_label(y), "authority": a, "measure": UsageMeasure(m).label, "total": t}
+            for (y, a, m), t in sorted(out.items())]
+
+
+# ---- apportionment runs ---------------------------------------------------------------------------------------
+
+
+def runs_for_user(*, user: Any) -> QuerySet[ApportionmentRun]:
+    visible = ApportionmentRun.objects.for_user(user).values("pk")
+    return (
+        ApportionmentRun.objects.filter(pk__in=visible)
+        .select_related("contract", "contract__lead_authority", "created_by", "approved_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def run_for_user(*, user: Any, pk: int) -> ApportionmentRun:
+    run = runs_for_user(user=user).prefetch_related("basis_contracts").get(pk=pk)
+    return run
+
+
+def run_lines(*, run: ApportionmentRun) -> list[ApportionmentLine]:
+    return list(run.lines.select_related("authority").order_by("position"))
+
+
+def run_sheet(*, run: ApportionmentRun) -> RunSheet:
+    """The run's frozen inputs as the spreadsheet shows them (nothing read from live tables but the frozen
+    lines and usage lines)."""
+    inputs = run.inputs or {}
+    lines = [
+        SheetLine(authority_id=line.authority_id, name=line.authority_name, weight=line.weight,
+                  fixed_amount=line.fixed_amount.amount, usage_amount=line.usage_amount.amount,
+                  amount=line.amount.amount, explanation=line.explanation)
+        for line in run.lines.order_by("position")
+    ]
+    usage_start, usage_end = inputs.get("usage_period", [str(run.usage_start_date), str(run.usage_end_date)])
+    cost_start, cost_end = inputs.get("cost_period", [str(run.cost_start_date), str(run.cost_end_date)])
+    if run.frozen:
+        status = f"Approved by {inputs.get('approved_by', '')} on {inputs.get('approved_on', '')}"
+    else:
+        status = "Calculated, not yet approved: the figures may change"
+    facts = [
+        ("Contract", f"{inputs.get('contract_reference', '')}: {inputs.get('contract_title', '')}"),
+        ("Provider", inputs.get("provider", "")),
+        ("Lead authority", inputs.get("lead_authority", "")),
+        ("Cost to share", Decimal(inputs.get("total_cost", run.total_cost.amount))),
+        ("Cost period", f"{_day(cost_start)} to {_day(cost_end)}"),
+        ("Basis", f"{inputs.get('basis_label', run.basis_label)} "
+                  f"({UsageMeasure(run.basis).label.lower()} on {', '.join(inputs.get('basis_contracts', []))})"),
+        ("Usage period", f"{_day(usage_start)} to {_day(usage_end)}"),
+        ("Fixed share, split equally", Decimal(inputs.get("fixed_share_percent", "0")) / 100),
+        ("Status", status),
+    ]
+
+    def usage_rows(authority_id: int) -> Any:
+        return (
+            ApportionmentUsageLine.objects.filter(run=run, authority_id=authority_id)
+            .order_by("usage_date", "id")
+            .values_list("contract_reference", "usage_date", "quantity", "source_key")
+            .iterator(chunk_size=5000)
+        )
+
+    return RunSheet(
+        heading=f"Apportionment {run.pk}: {inputs.get('contract_reference', '')} {run.title}",
+        facts=facts, total=run.total_cost.amount, fixed_percent=run.fixed_share_percent,
+        measure_label=UsageMeasure(run.basis).label, timestamp=run.approved_at or run.calculated_at or run.created_at,
+        lines=lines, usage_rows=usage_rows, usage_count=run.usage_lines.count(),
+    )
+
+
+def _day(iso: str) -> str:
+    return date.fromisoformat(str(iso)).strftime("%d %B %Y").lstrip("0")
+
+
+def run_jobs(*, run: ApportionmentRun) -> QuerySet[BackgroundJob]:
+    return BackgroundJob.objects.filter(target=run_target(run)).order_by("-created_at")
+
+
+def run_target(run: ApportionmentRun) -> str:
+    return f"contracts.apportionmentrun:{run.pk}"

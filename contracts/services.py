@@ -4,25 +4,47 @@ acting user as `by=` and the clock passed in."""
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
+import tablib
 from django.db import transaction
 from django_fsm import TransitionNotAllowed
+from moneyed import Money
+from simple_history.utils import bulk_create_with_history
 
+from core.jobs import job_create, job_fail, job_finish, job_progress, job_start
+from core.models import BackgroundJob
+from core.money import NotGBP, gbp, require_gbp, zero
+from ledger.models import AccountCode
+from ledger.services import account_for, post
+
+from .apportionment import apportion_with_fixed_share, exact_shares, percent_text, true_up
 from .models import (
+    ApportionmentLine,
+    ApportionmentRun,
+    ApportionmentRunStatusChange,
+    ApportionmentUsageLine,
     Contract,
     ContractStatus,
     ContractStatusChange,
     ExtensionOption,
+    ImportBatch,
     Kpi,
     KpiReturn,
+    RunStatus,
     UsageMeasure,
     UsageRecord,
 )
 
 QUANTITY = Decimal("0.01")
+USAGE_COLUMNS = ("contract_reference", "authority", "usage_date", "measure", "quantity")
 
 
 class ContractError(Exception):
@@ -152,6 +174,28 @@ def contract_create(
     return contract
 
 
+CONTRACT_FIELDS = (
+    "reference", "title", "provider", "lead_authority", "procurement_route", "pricing", "start_date", "end_date",
+    "total_value", "capacity_per_year",
+)
+
+
+@transaction.atomic
+def contract_update(*, contract: Contract, by: Any, parties: list[Any] | None = None, **fields: Any) -> Contract:
+    """Change a contract's register details (never its state: the lifecycle services move that)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if "status" in fields:
+        raise ContractError("The state of a contract changes only through its lifecycle.")
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    contract.full_clean(exclude=["status"])
+    contract._history_user = by  # type: ignore[attr-defined]
+    contract.save()
+    if parties is not None:
+        contract.parties.set({contract.lead_authority, *parties})
+    return contract
+
+
 @transaction.atomic
 def contract_activate(*, contract: Contract, by: Any, now: datetime) -> Contract:
     contract = _locked(contract)
@@ -235,3 +279,433 @@ def kpi_return_record(
                   "submitted_date": submitted_date, "recorded_by": by, "note": note},
     )
     return result
+
+
+# ---- importing historic usage ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # the row in the spreadsheet (the header is row 1)
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    dry_run: bool
+    total_rows: int = 0
+    new_rows: int = 0
+    unchanged_rows: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    batch_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class ImportRefused(ContractError):
+    """The file has problems: nothing of it was written. `report` lists them row by row."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"{len(report.problems)} problem(s) in {report.file_name}: nothing was imported.")
+        self.report = report
+
+
+def read_usage_file(*, content: bytes, file_name: str) -> tablib.Dataset:
+    """A CSV or Excel file as a dataset with normalised headers and no blank rows. Raises ContractError."""
+    name = file_name.lower()
+    try:
+        if name.endswith(".csv"):
+            dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
+        elif name.endswith(".xlsx"):
+            dataset = tablib.Dataset().load(content, format="xlsx")
+        else:
+            raise ContractError("The file must be a CSV file (.csv) or an Excel workbook (.xlsx).")
+    except UnicodeDecodeError as exc:
+        raise ContractError("The CSV file must be saved as UTF-8 text.") from exc
+    except ContractError:
+        raise
+    except Exception as exc:  # tablib raises many kinds for an unreadable file
+        raise ContractError(f"The file could not be read as {name.rsplit('.', 1)[-1].upper()}.") from exc
+    headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
+    missing = [c for c in USAGE_COLUMNS if c not in headers]
+    unexpected = [h for h in headers if h not in USAGE_COLUMNS]
+    if missing or unexpected or len(headers) != len(set(headers)):
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(missing)}")
+        if unexpected:
+            parts.append(f"unexpected {', '.join(h or '(blank)' for h in unexpected)}")
+        if len(headers) != len(set(headers)):
+            parts.append("a column named twice")
+        raise ContractError(
+            f"The columns are wrong ({'; '.join(parts)}). The first row must name exactly: {', '.join(USAGE_COLUMNS)}."
+        )
+    clean = tablib.Dataset(headers=headers)
+    for row in dataset:
+        if any(str(v if v is not None else "").strip() for v in row):
+            clean.append(row)
+    return clean
+
+
+def _digest(dataset: tablib.Dataset) -> str:
+    body = json.dumps([dataset.headers, [[str(v if v is not None else "").strip() for v in r] for r in dataset]])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _report(result: Any, report: ImportReport) -> ImportReport:
+    column_of = {"contract": "contract_reference", "usage_date": "usage_date", "authority": "authority",
+                 "measure": "measure", "quantity": "quantity", "source_key": "source_key"}
+    for invalid in result.invalid_rows:
+        for name, messages in invalid.error_dict.items():
+            for message in messages:
+                report.problems.append(RowProblem(invalid.number + 1, column_of.get(name, name), str(message)))
+    for number, errors in result.row_errors():
+        for error in errors:
+            report.problems.append(RowProblem(number + 1, "", str(error.error)))
+    report.problems.sort(key=lambda p: (p.row, p.column))
+    totals = result.totals
+    report.new_rows = totals.get("new", 0)
+    report.unchanged_rows = totals.get("skip", 0)
+    report.total_rows = result.total_rows
+    return report
+
+
+def usage_import(
+    *, content: bytes, file_name: str, by: Any, now: datetime, dry_run: bool, contracts: Any = None
+) -> ImportReport:
+    """Import historic usage: every row or none. A dry run reports what would happen and writes nothing; the
+    same data imported again finds its batch and writes nothing. `contracts` limits the contracts the file may
+    name (the importing user's). Raises ContractError for an unreadable file or wrong columns, ImportRefused
+    (with the report) when any row has a problem."""
+    from .resources import UsageImportResource  # resources imports this module
+
+    dataset = read_usage_file(content=content, file_name=file_name)
+    report = ImportReport(file_name=file_name, dry_run=dry_run)
+    if not len(dataset):
+        raise ContractError("The file has no rows of usage under its column names.")
+    digest = _digest(dataset)
+    with transaction.atomic():
+        batch = ImportBatch.objects.filter(digest=digest).first()
+        if batch is None and not dry_run:
+            batch = ImportBatch.objects.create(
+                file_name=file_name[:200], digest=digest, row_count=len(dataset), created_by=by, created_at=now
+            )
+        prefix = f"import:{batch.pk}" if batch else "import:new"
+        dataset.append_col([f"{prefix}:{number + 1}" for number in range(1, len(dataset) + 1)], header="source_key")
+        resource = UsageImportResource(contracts=contracts, by=by, import_batch=batch)
+        result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True,
+                                      rollback_on_validation_errors=True)
+        _report(result, report)
+        report.batch_id = batch.pk if batch else None
+        if report.problems and not dry_run:
+            raise ImportRefused(report)
+    return report
+
+
+# ---- apportionment runs ---------------------------------------------------------------------------------------
+
+
+class RunError(ContractError):
+    pass
+
+
+def _log_run(run: ApportionmentRun, before: str, *, by: Any, now: datetime) -> None:
+    ApportionmentRunStatusChange.objects.create(
+        run=run, from_status=before, to_status=run.status, changed_by=by if getattr(by, "pk", None) else None,
+        changed_at=now,
+    )
+
+
+def number_text(value: Decimal) -> str:
+    """115.00 -> '115', 2.50 -> '2.5', 1234 -> '1,234': weights as people write them."""
+    normal = value.normalize()
+    if normal == normal.to_integral_value():
+        return f"{int(normal):,}"
+    return f"{normal:,f}"
+
+
+def default_basis_label(*, basis: str, start: date, end: date) -> str:
+    return f"{UsageMeasure(basis).label.lower()} {start:%d %b %Y} to {end:%d %b %Y}"
+
+
+@transaction.atomic
+def run_create(
+    *,
+    contract: Contract,
+    title: str,
+    total_cost: Money,
+    cost_start_date: date,
+    cost_end_date: date,
+    basis: str,
+    usage_start_date: date,
+    usage_end_date: date,
+    by: Any,
+    now: datetime,
+    basis_label: str = "",
+    basis_contracts: list[Contract] | None = None,
+    fixed_share_percent: Decimal = Decimal("0"),
+    estimate: ApportionmentRun | None = None,
+    tolerance_percent: Decimal | None = None,
+) -> ApportionmentRun:
+    """A draft run: what to share, over which period, by which usage."""
+    try:
+        require_gbp(total_cost, what="cost to share")
+    except NotGBP as exc:
+        raise RunError(str(exc)) from exc
+    if total_cost.amount < 0:
+        raise RunError("The cost to share cannot be negative.")
+    if basis not in UsageMeasure.values:
+        raise RunError(f"“{basis}” is not a usage measure.")
+    if cost_end_date < cost_start_date:
+        raise RunError("The cost period must end on or after its start.")
+    if usage_end_date < usage_start_date:
+        raise RunError("The usage period must end on or after its start.")
+    if not (0 <= fixed_share_percent <= 100):
+        raise RunError("The fixed share must be between 0% and 100%.")
+    if estimate is not None:
+        if estimate.contract_id != contract.pk:
+            raise RunError("A true-up must be against an earlier run for the same contract.")
+        if not estimate.frozen:
+            raise RunError("A true-up must be against an approved run.")
+    if tolerance_percent is not None:
+        if estimate is None:
+            raise RunError("A tolerance needs an estimate to true up against.")
+        if tolerance_percent < 0:
+            raise RunError("The tolerance cannot be negative.")
+    run = ApportionmentRun(  # type: ignore[misc]
+        contract=contract, title=title.strip(), total_cost=gbp(total_cost.amount),
+        cost_start_date=cost_start_date, cost_end_date=cost_end_date, basis=basis,
+        basis_label=basis_label.strip() or default_basis_label(basis=basis, start=usage_start_date, end=usage_end_date),
+        usage_start_date=usage_start_date, usage_end_date=usage_end_date,
+        fixed_share_percent=Decimal(fixed_share_percent).quantize(QUANTITY), estimate=estimate,
+        tolerance_percent=None if tolerance_percent is None else Decimal(tolerance_percent).quantize(QUANTITY),
+        status=RunStatus.DRAFT, created_by=by if getattr(by, "pk", None) else None, created_at=now,
+    )
+    run.full_clean(exclude=["status", "created_by"])
+    run._history_user = by  # type: ignore[attr-defined]
+    run.save()
+    if basis_contracts:
+        run.basis_contracts.set(basis_contracts)
+    ApportionmentRunStatusChange.objects.create(
+        run=run, from_status="", to_status=run.status, changed_by=run.created_by, changed_at=now
+    )
+    return run
+
+
+def _locked_run(run: ApportionmentRun) -> ApportionmentRun:
+    return ApportionmentRun.objects.select_for_update().select_related("contract").get(pk=run.pk)
+
+
+def _explanation(*, name: str, weight: Decimal, weight_total: Decimal, label: str, fixed_percent: Decimal,
+                 parties: int, usage_share: Fraction | None) -> str:
+    text = f"{name}: {number_text(weight)} of {number_text(weight_total)} {label}"
+    if usage_share is not None:
+        text += f" = {percent_text(usage_share)}"
+    if fixed_percent > 0:
+        if fixed_percent >= 100:
+            return f"{name}: an equal share (1 of {parties}) of the whole cost"
+        text += f" of the {number_text(100 - fixed_percent)}% shared by usage, plus 1/{parties} of the " \
+                f"{number_text(fixed_percent)}% shared equally"
+    return text
+
+
+@transaction.atomic
+def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> ApportionmentRun:
+    """Weigh each party by its usage in the usage period, split the cost penny-exactly, and freeze every input
+    (the usage lines counted, the names, the dates) on the run. A calculated run may be calculated again."""
+    run = _locked_run(run)
+    if run.frozen:
+        raise InvalidTransition("An approved run is frozen: it cannot be calculated again.")
+    contract = run.contract
+    parties = sorted(contract.parties.all(), key=lambda a: a.name)
+    if not parties:
+        raise RunError(f"Contract {contract.reference} has no party authorities.")
+    sources = list(run.basis_contracts.all()) or [contract]
+    usage = list(
+        UsageRecord.objects.filter(
+            contract__in=sources, measure=run.basis, authority__in=parties,
+            usage_date__gte=run.usage_start_date, usage_date__lte=run.usage_end_date,
+        ).select_related("contract").order_by("authority_id", "usage_date", "id")
+    )
+    weights: dict[int, Decimal] = {a.pk: Decimal("0.00") for a in parties}
+    for record in usage:
+        weights[record.authority_id] += record.quantity
+    weight_total = sum(weights.values(), Decimal("0.00"))
+    fixed = run.fixed_share_percent
+    if weight_total == 0 and fixed < 100:
+        raise RunError(
+            f"No {UsageMeasure(run.basis).label.lower()} were recorded between {run.usage_start_date:%d %B %Y} and "
+            f"{run.usage_end_date:%d %B %Y}: there is nothing to share by."
+        )
+    # Keyed by name (unique, and the order of the lines and of the spreadsheet rows), so a tie of remainders
+    # goes to the authority listed first, as the spreadsheet's formulas also decide it.
+    by_name = {a.name: weights[a.pk] for a in parties}
+    named_parts = apportion_with_fixed_share(run.total_cost, by_name, fixed_percent=fixed)
+    parts = {a.pk: named_parts[a.name] for a in parties}
+    named_shares = exact_shares(by_name) if weight_total else {}
+    shares = {a.pk: named_shares[a.name] for a in parties if a.name in named_shares}
+    adjustments: dict[int, Money] = {}
+    estimates: dict[int, Money] = {}
+    if run.estimate_id:
+        estimates = {line.authority_id: line.amount for line in run.estimate.lines.all()}  # type: ignore[union-attr]
+        actual = {pk: parts[pk][0] + parts[pk][1] for pk in weights}
+        adjustments = true_up(estimate=estimates, actual=actual,
+                              tolerance_percent=run.tolerance_percent or Decimal(0))
+
+    run.lines.all().delete()
+    run.usage_lines.all().delete()
+    lines = []
+    for position, authority in enumerate(parties):
+        fixed_part, usage_part = parts[authority.pk]
+        lines.append(ApportionmentLine(  # type: ignore[misc]
+            run=run, authority=authority, authority_name=authority.name, weight=weights[authority.pk],
+            fixed_amount=fixed_part, usage_amount=usage_part, amount=fixed_part + usage_part,
+            estimate_amount=estimates.get(authority.pk, zero()) if run.estimate_id else None,
+            adjustment=adjustments.get(authority.pk) if run.estimate_id else None,
+            explanation=_explanation(
+                name=authority.name, weight=weights[authority.pk], weight_total=weight_total, label=run.basis_label,
+                fixed_percent=fixed, parties=len(parties), usage_share=shares.get(authority.pk),
+            )[:300],
+            position=position,
+        ))
+    bulk_create_with_history(lines, ApportionmentLine, default_user=by if getattr(by, "pk", None) else None)
+    ApportionmentUsageLine.objects.bulk_create(
+        [ApportionmentUsageLine(run=run, authority_id=r.authority_id, contract_reference=r.contract.reference,
+                                usage_date=r.usage_date, quantity=r.quantity, source_key=r.source_key)
+         for r in usage],
+        batch_size=2000,
+    )
+    run.weight_total = weight_total
+    run.inputs = {
+        "contract_reference": contract.reference, "contract_title": contract.title,
+        "provider": str(contract.provider), "lead_authority_id": contract.lead_authority_id,
+        "lead_authority": str(contract.lead_authority), "basis": run.basis, "basis_label": run.basis_label,
+        "basis_contracts": [c.reference for c in sources], "usage_records": len(usage),
+        "usage_period": [run.usage_start_date.isoformat(), run.usage_end_date.isoformat()],
+        "cost_period": [run.cost_start_date.isoformat(), run.cost_end_date.isoformat()],
+        "total_cost": str(run.total_cost.amount), "fixed_share_percent": str(fixed),
+        "tolerance_percent": None if run.tolerance_percent is None else str(run.tolerance_percent),
+        "estimate_run": run.estimate_id, "parties": [{"id": a.pk, "name": a.name} for a in parties],
+        "calculated_at": now.isoformat(),
+    }
+    before = run.status
+    run.calculate()
+    run.calculated_by = by if getattr(by, "pk", None) else None
+    run.calculated_at = now
+    run._history_user = by  # type: ignore[attr-defined]
+    run.save(update_fields=["status", "weight_total", "inputs", "calculated_by", "calculated_at"])
+    _log_run(run, before, by=by, now=now)
+    return run
+
+
+@transaction.atomic
+def run_approve(*, run: ApportionmentRun, by: Any, now: datetime) -> ApportionmentRun:
+    """Approve a calculated run: from now on it is frozen. The approver is not the person who calculated it."""
+    run = _locked_run(run)
+    if run.status != RunStatus.CALCULATED:
+        raise InvalidTransition(
+            f"Only a calculated run can be approved; this one is {run.get_status_display().lower()}."
+        )
+    if run.calculated_by_id is not None and getattr(by, "pk", None) == run.calculated_by_id:
+        raise InvalidTransition("Someone other than the person who calculated the run must approve it.")
+    before = run.status
+    run.approve()
+    run.approved_by = by
+    run.approved_at = now
+    run.inputs = {**run.inputs, "approved_by": str(by) if by else "", "approved_on": f"{now:%d %B %Y}".lstrip("0")}
+    run._history_user = by  # type: ignore[attr-defined]
+    run.save(update_fields=["status", "approved_by", "approved_at", "inputs"])
+    _log_run(run, before, by=by, now=now)
+    return run
+
+
+def recharge_amount(*, run: ApportionmentRun, line: ApportionmentLine) -> Money:
+    """What the lead recovers from a partner: its share, or for a true-up run only the adjustment."""
+    if run.estimate_id:
+        return line.adjustment if line.adjustment is not None else zero()
+    return line.amount
+
+
+@transaction.atomic
+def run_recharge(*, run: ApportionmentRun, by: Any, now: datetime, today: date) -> ApportionmentRun:
+    """Post the recharges in the lead authority's books: for each partner, Dr recharge receivable from that
+    partner / Cr contract cost recovered. Each posting has its own key, so a retry posts nothing twice."""
+
+    run = _locked_run(run)
+    if run.status == RunStatus.RECHARGED:
+        return run
+    if run.status != RunStatus.APPROVED:
+        raise InvalidTransition(
+            f"Only an approved run can be recharged; this one is {run.get_status_display().lower()}."
+        )
+    lead = run.contract.lead_authority
+    recovered = account_for(authority=lead, code=AccountCode.CONTRACT_COST_RECOVERED)
+    for line in run.lines.select_related("authority").order_by("authority_id"):
+        if line.authority_id == lead.pk:
+            continue
+        amount = recharge_amount(run=run, line=line)
+        if amount.amount == 0:
+            continue
+        receivable = account_for(authority=lead, code=AccountCode.RECHARGE_RECEIVABLE, counterparty=line.authority)
+        post(
+            lines=[(receivable, amount), (recovered, -amount)],
+            memo=f"Recharge to {line.authority_name}: {run.contract.reference} {run.title}"[:255],
+            idempotency_key=f"contracts.apportionmentrun:{run.pk}:recharge:{line.authority_id}",
+            transaction_date=today, by=by, source=run, now=now,
+        )
+    before = run.status
+    run.recharge()
+    run.recharged_at = now
+    run.recharge_date = today
+    run._history_user = by  # type: ignore[attr-defined]
+    run.save(update_fields=["status", "recharged_at", "recharge_date"])
+    _log_run(run, before, by=by, now=now)
+    return run
+
+
+# ---- the spreadsheet --------------------------------------------------------------------------------------------
+
+
+def run_spreadsheet_name(run: ApportionmentRun) -> str:
+    reference = re.sub(r"[^A-Za-z0-9-]+", "-", run.inputs.get("contract_reference", run.contract.reference)).strip("-")
+    return f"apportionment-{reference}-run-{run.pk}.xlsx"
+
+
+def run_spreadsheet_request(*, run: ApportionmentRun, by: Any) -> BackgroundJob:
+    """Ask for the run's spreadsheet: a job row the page can watch, and the build queued once this commits."""
+    from . import tasks  # tasks wrap this module
+
+    if run.status == RunStatus.DRAFT:
+        raise RunError("Calculate the run before asking for its spreadsheet.")
+    with transaction.atomic():
+        job = job_create(
+            kind="contracts.run_spreadsheet", description=f"Spreadsheet of apportionment {run.pk}: {run.title}"[:200],
+            by=by if getattr(by, "pk", None) else None, authority=run.contract.lead_authority,
+            target=f"contracts.apportionmentrun:{run.pk}",
+        )
+        transaction.on_commit(lambda: tasks.build_run_spreadsheet.delay(str(job.pk), run.pk))
+    return job
+
+
+def run_spreadsheet_bytes(*, run: ApportionmentRun, progress: Any = None) -> bytes:
+    from .selectors import run_sheet  # selectors read through this module's helpers
+    from .spreadsheets import build_run_workbook
+
+    return build_run_workbook(run_sheet(run=run), progress=progress)
+
+
+def run_spreadsheet_build(*, job_id: Any, run_id: int) -> None:
+    """Build the spreadsheet for a job, reporting progress on the job row; a failure is written on the job."""
+    run = ApportionmentRun.objects.select_related("contract").get(pk=run_id)
+    try:
+        job_start(job_id=job_id, total=run.usage_lines.count())
+        content = run_spreadsheet_bytes(run=run, progress=lambda done: job_progress(job_id=job_id, done=done))
+        job_finish(job_id=job_id, content=content, filename=run_spreadsheet_name(run),
+                   message=f"{len(content):,} bytes")
+    except Exception as exc:
+        job_fail(job_id=job_id, message=f"The spreadsheet could not be built: {exc}")
+        raise

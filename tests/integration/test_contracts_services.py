@@ -93,7 +93,7 @@ class TestSelectors:
     def test_contracts_for_routing_has_live_contracts_with_everything_prefetched(
         self, world, django_assert_num_queries
     ):  # type: ignore[no-untyped-def]
-        therapy = ServiceType.objects.first()
+        therapy = ServiceType.objects.create(code="zz-test-therapy", name="Zz test therapy", category="therapy")
         provider = ProviderFactory()
         RegistrationCheckFactory(provider=provider)
         live = ActiveContractFactory(provider=provider, start_date=date(2025, 4, 1), end_date=date(2027, 3, 31))
@@ -111,7 +111,8 @@ class TestSelectors:
 class TestLifecycle:
     def test_create_activate_extend_expire_with_a_log_row_each(self, world):  # type: ignore[no-untyped-def]
         user = world["user"]
-        therapy = list(ServiceType.objects.all()[:2])
+        therapy = [ServiceType.objects.create(code=f"zz-test-{n}", name=f"Zz test therapy {n}", category="therapy")
+                   for n in (1, 2)]
         contract = services.contract_create(
             by=user, now=NOW, reference="KCC-1", title="Post-adoption support", provider=ProviderFactory(),
             lead_authority=world["kent"], procurement_route=ProcurementRoute.BLOCK, pricing=Pricing.BLOCK_SUM,

@@ -1,0 +1,237 @@
+"""Apportionment runs: calculated from usage, explained line by line, frozen on approval, recharged through the
+ledger in the lead authority's books (PostgreSQL)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError
+from moneyed import Money
+
+from contracts import services
+from contracts.models import ApportionmentRun, ApportionmentRunStatusChange, RunStatus
+from ledger.models import Account, AccountCode, Entry, Transaction
+from ledger.selectors import balance
+from tests.factories import AuthorityFactory, UserFactory
+from tests.factories_contracts import NOW, ActiveContractFactory, UsageRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def gbp(text: str) -> Money:
+    return Money(Decimal(text), "GBP")
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    kent = AuthorityFactory(short_code="kent", name="Kent")
+    medway = AuthorityFactory(short_code="medway", name="Medway")
+    bexley = AuthorityFactory(short_code="bexley", name="Bexley")
+    cafis = ActiveContractFactory(reference="CAFIS", lead_authority=kent, parties=[medway, bexley],
+                                  start_date=date(2016, 4, 1), end_date=date(2018, 3, 31))
+    history = ActiveContractFactory(reference="HIST", lead_authority=kent, parties=[medway, bexley],
+                                    start_date=date(2012, 4, 1), end_date=date(2015, 3, 31))
+    for authority, count in ((kent, 430), (medway, 115), (bexley, 70)):
+        UsageRecordFactory(contract=history, authority=authority, usage_date=date(2013, 6, 1), measure="children",
+                           quantity=Decimal(count - 1))
+        UsageRecordFactory(contract=history, authority=authority, usage_date=date(2014, 6, 1), measure="children",
+                           quantity=Decimal(1))
+    return {"kent": kent, "medway": medway, "bexley": bexley, "cafis": cafis, "history": history,
+            "maker": UserFactory(authority=kent), "checker": UserFactory(authority=kent)}
+
+
+def make_run(world, **extra):  # type: ignore[no-untyped-def]
+    kwargs = {"contract": world["cafis"], "title": "CAFIS 2016-18", "total_cost": gbp("752550.00"),
+              "cost_start_date": date(2016, 4, 1), "cost_end_date": date(2018, 3, 31), "basis": "children",
+              "basis_label": "adoptions 2012-15", "basis_contracts": [world["history"]],
+              "usage_start_date": date(2012, 4, 1), "usage_end_date": date(2015, 3, 31), "by": world["maker"],
+              "now": NOW, **extra}
+    return services.run_create(**kwargs)
+
+
+class TestCalculate:
+    def test_splits_by_usage_and_explains_each_line(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        lines = {line.authority_name: line for line in run.lines.all()}
+        assert {k: v.amount for k, v in lines.items()} == {
+            "Kent": gbp("526173.17"), "Medway": gbp("140720.73"), "Bexley": gbp("85656.10")
+        }
+        assert sum((line.amount for line in lines.values()), gbp("0")) == gbp("752550.00")
+        assert lines["Medway"].explanation == "Medway: 115 of 615 adoptions 2012-15 = 18.70%"
+        assert lines["Kent"].explanation == "Kent: 430 of 615 adoptions 2012-15 = 69.92%"
+        assert run.status == RunStatus.CALCULATED and run.weight_total == Decimal("615.00")
+        assert run.usage_lines.count() == 6
+        assert run.inputs["basis_contracts"] == ["HIST"] and run.inputs["total_cost"] == "752550.00"
+
+    def test_a_fixed_share_is_split_equally_first(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world, total_cost=gbp("1000.00"), fixed_share_percent=Decimal(20)),
+                                     by=world["maker"], now=NOW)
+        lines = {line.authority_name: line for line in run.lines.all()}
+        assert sum((line.fixed_amount for line in lines.values()), gbp("0")) == gbp("200.00")
+        assert sum((line.amount for line in lines.values()), gbp("0")) == gbp("1000.00")
+        assert "plus 1/3 of the 20% shared equally" in lines["Medway"].explanation
+
+    def test_usage_outside_the_period_or_of_another_measure_does_not_count(self, world):  # type: ignore[no-untyped-def]
+        UsageRecordFactory(contract=world["history"], authority=world["medway"], usage_date=date(2015, 3, 31),
+                           measure="referrals", quantity=Decimal(1000))
+        run = services.run_calculate(run=make_run(world, usage_end_date=date(2014, 3, 31)), by=None, now=NOW)
+        assert {line.authority_name: line.weight for line in run.lines.all()} == {
+            "Kent": Decimal("429.00"), "Medway": Decimal("114.00"), "Bexley": Decimal("69.00")
+        }
+
+    def test_no_usage_at_all_is_refused(self, world):  # type: ignore[no-untyped-def]
+        run = make_run(world, usage_start_date=date(2010, 1, 1), usage_end_date=date(2010, 12, 31))
+        with pytest.raises(services.RunError, match="nothing to share by"):
+            services.run_calculate(run=run, by=None, now=NOW)
+        assert ApportionmentRun.objects.get(pk=run.pk).status == RunStatus.DRAFT
+
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            ({"total_cost": Money("1.00", "EUR")}, "GBP"),
+            ({"total_cost": gbp("-1.00")}, "negative"),
+            ({"cost_end_date": date(2015, 1, 1)}, "cost period"),
+            ({"usage_end_date": date(2011, 1, 1)}, "usage period"),
+            ({"fixed_share_percent": Decimal(101)}, "fixed share"),
+            ({"tolerance_percent": Decimal(3)}, "estimate"),
+            ({"basis": "adoptions"}, "not a usage measure"),
+        ],
+    )
+    def test_bad_inputs_are_refused(self, world, change, message):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.RunError, match=message):
+            make_run(world, **change)
+        assert not ApportionmentRun.objects.exists()
+
+
+class TestApproveAndFreeze:
+    def test_the_calculator_cannot_approve_their_own_run(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        with pytest.raises(services.InvalidTransition, match="Someone other"):
+            services.run_approve(run=run, by=world["maker"], now=NOW)
+        services.run_approve(run=run, by=world["checker"], now=NOW)
+        steps = list(ApportionmentRunStatusChange.objects.filter(run=run).values_list("from_status", "to_status"))
+        assert steps == [("", "draft"), ("draft", "calculated"), ("calculated", "approved")]
+
+    def test_an_approved_run_is_frozen(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        run = services.run_approve(run=run, by=world["checker"], now=NOW)
+        before = list(run.lines.values_list("authority_name", "weight", "amount"))
+        UsageRecordFactory(contract=world["history"], authority=world["bexley"], usage_date=date(2014, 1, 1),
+                           measure="children", quantity=Decimal(500))
+        with pytest.raises(services.InvalidTransition, match="frozen"):
+            services.run_calculate(run=run, by=world["maker"], now=NOW)
+        assert list(run.lines.values_list("authority_name", "weight", "amount")) == before
+
+    def test_a_draft_cannot_be_approved_or_recharged(self, world):  # type: ignore[no-untyped-def]
+        run = make_run(world)
+        with pytest.raises(services.InvalidTransition):
+            services.run_approve(run=run, by=world["checker"], now=NOW)
+        with pytest.raises(services.InvalidTransition):
+            services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+
+    def test_the_database_refuses_an_unknown_state(self, world):  # type: ignore[no-untyped-def]
+        run = make_run(world)
+        with pytest.raises(IntegrityError):
+            ApportionmentRun.objects.filter(pk=run.pk).update(status="paid")
+
+
+class TestRecharge:
+    def approved(self, world, **extra):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world, **extra), by=world["maker"], now=NOW)
+        return services.run_approve(run=run, by=world["checker"], now=NOW)
+
+    def test_posts_each_partners_share_in_the_leads_books(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_recharge(run=self.approved(world), by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        assert run.status == RunStatus.RECHARGED
+        kent, medway, bexley = world["kent"], world["medway"], world["bexley"]
+        from_medway = Account.objects.get(authority=kent, code=AccountCode.RECHARGE_RECEIVABLE, counterparty=medway)
+        from_bexley = Account.objects.get(authority=kent, code=AccountCode.RECHARGE_RECEIVABLE, counterparty=bexley)
+        recovered = Account.objects.get(authority=kent, code=AccountCode.CONTRACT_COST_RECOVERED, counterparty=None)
+        assert balance(account=from_medway) == gbp("140720.73")
+        assert balance(account=from_bexley) == gbp("85656.10")
+        assert balance(account=recovered) == gbp("-226376.83")
+        assert Transaction.objects.count() == 2
+        assert not Account.objects.filter(authority__in=[medway, bexley]).exists()
+        assert set(Transaction.objects.values_list("idempotency_key", flat=True)) == {
+            f"contracts.apportionmentrun:{run.pk}:recharge:{medway.pk}",
+            f"contracts.apportionmentrun:{run.pk}:recharge:{bexley.pk}",
+        }
+
+    def test_recharging_twice_posts_once(self, world):  # type: ignore[no-untyped-def]
+        run = self.approved(world)
+        services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        assert Transaction.objects.count() == 2 and Entry.objects.count() == 4
+
+    def test_a_true_up_recharges_only_differences_beyond_the_tolerance(self, world):  # type: ignore[no-untyped-def]
+        estimate = self.approved(world, total_cost=gbp("100000.00"))
+        services.run_recharge(run=estimate, by=world["checker"], now=NOW, today=date(2017, 4, 30))
+        # The actual cost came in 2% higher for everyone: within 3%, nothing to adjust; a 10% rise is adjusted.
+        within = self.approved(world, total_cost=gbp("102000.00"), estimate=estimate, tolerance_percent=Decimal(3))
+        assert {line.adjustment for line in within.lines.all()} == {gbp("0.00")}
+        services.run_recharge(run=within, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        assert Transaction.objects.count() == 2
+        beyond = self.approved(world, total_cost=gbp("110000.00"), estimate=estimate, tolerance_percent=Decimal(3))
+        lines = {line.authority_name: line for line in beyond.lines.all()}
+        assert lines["Medway"].adjustment == lines["Medway"].amount - lines["Medway"].estimate_amount
+        assert lines["Medway"].adjustment == gbp("1869.92")
+        services.run_recharge(run=beyond, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        from_medway = Account.objects.get(authority=world["kent"], code=AccountCode.RECHARGE_RECEIVABLE,
+                                          counterparty=world["medway"])
+        assert balance(account=from_medway) == gbp("18699.19") + gbp("1869.92")
+
+
+class TestSpreadsheet:
+    def approved(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        return services.run_approve(run=run, by=world["checker"], now=NOW)
+
+    def test_reopened_the_stored_values_and_totals_equal_the_run(self, world):  # type: ignore[no-untyped-def]
+        import io
+
+        import openpyxl
+
+        run = self.approved(world)
+        book = openpyxl.load_workbook(io.BytesIO(services.run_spreadsheet_bytes(run=run)))
+        summary = book["Summary"]
+        lines = list(run.lines.order_by("position"))
+        assert [summary[f"A{13 + i}"].value for i in range(3)] == [line.authority_name for line in lines]
+        for i, line in enumerate(lines):
+            row = 13 + i
+            assert Decimal(str(summary[f"G{row}"].value)) == line.amount.amount
+            assert summary[f"B{row}"].value == line.weight
+            assert summary[f"F{row}"].value == f"=D{row}+E{row}"
+            assert summary[f"I{row}"].value == line.explanation
+        assert summary["G16"].value == "=SUM(G13:G15)"
+        assert summary["B5"].value == Decimal("752550.00") or summary["B5"].value == 752550
+        assert summary["B10"].value.startswith(f"Approved by {world['checker']}")
+        assert book.sheetnames == ["Summary", "Bexley", "Kent", "Medway"]
+        medway = book["Medway"]
+        assert [medway[f"C{r}"].value for r in (2, 3)] == [114, 1] and medway["C4"].value == "=SUM(C2:C3)"
+
+    def test_an_approved_run_rebuilds_byte_for_byte_even_after_recharge(self, world):  # type: ignore[no-untyped-def]
+        run = self.approved(world)
+        first = services.run_spreadsheet_bytes(run=run)
+        world["medway"].name = "Medway Council (renamed)"
+        world["medway"].save()
+        UsageRecordFactory(contract=world["history"], authority=world["bexley"], usage_date=date(2014, 1, 1),
+                           measure="children", quantity=Decimal(500))
+        run = services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        assert services.run_spreadsheet_bytes(run=ApportionmentRun.objects.get(pk=run.pk)) == first
+
+    def test_the_task_builds_it_on_a_job_and_keeps_the_file(self, world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+        from core.models import BackgroundJob, JobStatus
+
+        run = self.approved(world)
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.run_spreadsheet_request(run=run, by=world["checker"])
+        job = BackgroundJob.objects.get(pk=job.pk)
+        assert job.status == JobStatus.SUCCEEDED and job.percent == 100
+        assert job.progress_total == 6 and job.target == f"contracts.apportionmentrun:{run.pk}"
+        assert job.result_name == f"apportionment-CAFIS-run-{run.pk}.xlsx"
+        with job.result_file.open("rb") as handle:
+            assert handle.read() == services.run_spreadsheet_bytes(run=run)
+
+    def test_a_draft_has_no_spreadsheet(self, world):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.RunError, match="Calculate"):
+            services.run_spreadsheet_request(run=make_run(world), by=None)

@@ -1,0 +1,139 @@
+"""Importing historic usage: a dry run reports every row's problems, all or nothing, and the same file again
+changes nothing (PostgreSQL)."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from contracts import services
+from contracts.models import Contract, ImportBatch, UsageRecord
+from tests.factories import AuthorityFactory, UserFactory
+from tests.factories_contracts import NOW, ActiveContractFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "contract_reference,authority,usage_date,measure,quantity\n"
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    kent, medway, bexley = (AuthorityFactory(short_code=c, name=f"{c.title()} Council") for c in
+                            ("kent", "medway", "bexley"))
+    contract = ActiveContractFactory(reference="CAFIS-2016", lead_authority=kent, parties=[medway, bexley])
+    return {"kent": kent, "medway": medway, "bexley": bexley, "contract": contract,
+            "user": UserFactory(authority=kent)}
+
+
+def run(world, text: str, *, dry_run: bool, name: str = "usage.csv", contracts=None):  # type: ignore[no-untyped-def]
+    return services.usage_import(content=text.encode(), file_name=name, by=world["user"], now=NOW, dry_run=dry_run,
+                                 contracts=contracts)
+
+
+GOOD = HEADER + (
+    "CAFIS-2016,kent,2016-04-05,referrals,3\n"
+    "CAFIS-2016,Medway Council,06/05/2016,referrals,1\n"
+    "cafis-2016,bexley,2017-03-31,hours,2.5\n"
+)
+
+
+class TestUsageImport:
+    def test_a_dry_run_reports_and_writes_nothing(self, world):  # type: ignore[no-untyped-def]
+        report = run(world, GOOD, dry_run=True)
+        assert report.ok and report.total_rows == 3 and report.new_rows == 3
+        assert not UsageRecord.objects.exists() and not ImportBatch.objects.exists()
+
+    def test_the_import_writes_every_row_through_the_service(self, world):  # type: ignore[no-untyped-def]
+        report = run(world, GOOD, dry_run=False)
+        assert report.ok and report.new_rows == 3
+        batch = ImportBatch.objects.get()
+        rows = list(UsageRecord.objects.order_by("source_key").values_list(
+            "authority__short_code", "usage_date", "measure", "quantity", "source_key", "import_batch", "recorded_by"))
+        assert rows == [
+            ("kent", date(2016, 4, 5), "referrals", Decimal("3.00"), f"import:{batch.pk}:2", batch.pk,
+             world["user"].pk),
+            ("medway", date(2016, 5, 6), "referrals", Decimal("1.00"), f"import:{batch.pk}:3", batch.pk,
+             world["user"].pk),
+            ("bexley", date(2017, 3, 31), "hours", Decimal("2.50"), f"import:{batch.pk}:4", batch.pk,
+             world["user"].pk),
+        ]
+        assert UsageRecord.history.count() == 3
+
+    def test_the_same_file_again_changes_nothing(self, world):  # type: ignore[no-untyped-def]
+        run(world, GOOD, dry_run=False)
+        before = list(UsageRecord.objects.values_list("id", "quantity", "source_key"))
+        preview = run(world, GOOD, dry_run=True)
+        again = run(world, GOOD, dry_run=False)
+        assert preview.new_rows == 0 and preview.unchanged_rows == 3
+        assert again.new_rows == 0 and again.unchanged_rows == 3
+        assert list(UsageRecord.objects.values_list("id", "quantity", "source_key")) == before
+        assert ImportBatch.objects.count() == 1
+
+    def test_an_excel_workbook_imports_the_same(self, world):  # type: ignore[no-untyped-def]
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["contract_reference", "authority", "usage_date", "measure", "quantity"])
+        sheet.append(["CAFIS-2016", "kent", date(2016, 4, 5), "referrals", 3])
+        sheet.append([None, None, None, None, None])
+        sheet.append(["CAFIS-2016", "bexley", date(2016, 4, 6), "sessions", 1.5])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        report = services.usage_import(content=buffer.getvalue(), file_name="usage.xlsx", by=world["user"], now=NOW,
+                                       dry_run=False)
+        assert report.ok and report.new_rows == 2
+        assert sorted(UsageRecord.objects.values_list("quantity", flat=True)) == [Decimal("1.50"), Decimal("3.00")]
+
+    def test_bad_rows_are_reported_row_by_row_and_nothing_is_written(self, world):  # type: ignore[no-untyped-def]
+        other = AuthorityFactory(short_code="other", name="Other Council")
+        text = HEADER + (
+            "CAFIS-2016,kent,2016-04-05,referrals,3\n"       # row 2: good
+            "NOPE-1,kent,2016-04-05,referrals,1\n"           # row 3: unknown contract
+            "CAFIS-2016,atlantis,2016-04-05,referrals,1\n"   # row 4: unknown authority
+            "CAFIS-2016,kent,2016-04-05,referrals,-2\n"      # row 5: negative
+            "CAFIS-2016,kent,2019-01-01,referrals,1\n"       # row 6: outside the contract
+            f"CAFIS-2016,{other.short_code},2016-04-05,referrals,1\n"  # row 7: not a party
+            "CAFIS-2016,kent,31/02/2016,referrals,1\n"       # row 8: not a date
+            "CAFIS-2016,kent,2016-04-05,adoptions,1\n"       # row 9: not a measure
+            "CAFIS-2016,kent,2016-04-05,referrals,lots\n"    # row 10: not a number
+        )
+        preview = run(world, text, dry_run=True)
+        found = {(p.row, p.column) for p in preview.problems}
+        assert found == {(3, "contract_reference"), (4, "authority"), (5, "quantity"), (6, "usage_date"),
+                         (7, "authority"), (8, "usage_date"), (9, "measure"), (10, "quantity")}
+        messages = " ".join(p.message for p in preview.problems)
+        for words in ("no contract “NOPE-1”", "no authority “atlantis”", "negative", "outside contract CAFIS-2016",
+                      "not a party", "not a date", "not a usage measure", "not a number"):
+            assert words in messages
+        with pytest.raises(services.ImportRefused) as refused:
+            run(world, text, dry_run=False)
+        assert refused.value.report.problems == preview.problems
+        assert not UsageRecord.objects.exists() and not ImportBatch.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("contract,authority,usage_date,measure,quantity\nCAFIS-2016,kent,2016-04-05,referrals,1\n",
+             "missing contract_reference; unexpected contract"),
+            ("contract_reference,authority,usage_date,measure\nCAFIS-2016,kent,2016-04-05,referrals\n",
+             "missing quantity"),
+            (HEADER.strip() + ",notes\nCAFIS-2016,kent,2016-04-05,referrals,1,x\n", "unexpected notes"),
+            (HEADER, "no rows"),
+        ],
+    )
+    def test_wrong_columns_are_refused_before_any_row(self, world, text, message):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.ContractError, match=message):
+            run(world, text, dry_run=False)
+        assert not UsageRecord.objects.exists() and not ImportBatch.objects.exists()
+
+    def test_a_file_that_is_not_csv_or_excel_is_refused(self, world):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.ContractError, match="CSV file"):
+            run(world, GOOD, dry_run=True, name="usage.pdf")
+        with pytest.raises(services.ContractError, match="could not be read"):
+            services.usage_import(content=b"not a zip", file_name="u.xlsx", by=None, now=NOW, dry_run=True)
+
+    def test_a_contract_the_user_cannot_see_is_unknown(self, world):  # type: ignore[no-untyped-def]
+        report = run(world, GOOD, dry_run=True, contracts=Contract.objects.none())
+        assert {p.column for p in report.problems} == {"contract_reference"}
+        assert len(report.problems) == 3
