@@ -115,7 +115,7 @@ def entries_for_source_label(*, content_type: ContentType, source_id: str) -> mo
 def account_entries(*, account: Account) -> models.QuerySet[Entry]:
     return (
         Entry.objects.filter(account=account)
-        .select_related("transaction", "account")
+        .select_related("transaction", "account", "account__authority")
         .order_by("transaction__transaction_date", "transaction_id", "id")
     )
 
