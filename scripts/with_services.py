@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import socket
@@ -44,8 +45,6 @@ def as_postgres(cmd: list[str]) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    import shlex
-
     return shlex.quote(text)
 
 
@@ -72,7 +71,7 @@ def start_postgres(base: Path) -> tuple[str, list[str]]:
     subprocess.run(as_postgres([pg_bin("createdb"), "-h", str(sock), "-p", str(port), "-U", "postgres", "raa"]),
                    check=True)
     stop = as_postgres([pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
-    os.environ["PG_CTL_RESTART"] = " ".join(
+    os.environ["PG_CTL_RESTART"] = shlex.join(
         as_postgres([pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "pg.log"), "-w", "restart"])
     )
     os.environ["PGDATA_DIR"] = str(data)
