@@ -58,5 +58,8 @@ check: lint typecheck contracts migrations-check
 audit: install
 	$(BIN)/pip-audit --strict --progress-spinner off -r <(UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) export --frozen --no-hashes --no-dev --quiet)
 
+screenshots: install
+	$(BIN)/python scripts/with_services.py -- $(BIN)/pytest -q -s --nomigrations -m screenshots tests/e2e/test_screenshots.py
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3
