@@ -218,8 +218,21 @@ class MoneyWidget(widgets.Widget):
 
 
 class PartiesWidget(widgets.ManyToManyWidget):
+    """Party authorities by short code, separated by ";". The lead is always a party, so it is always counted
+    (and a re-import of an exported row compares equal)."""
+
     def __init__(self) -> None:
         super().__init__(Authority, separator=";", field="short_code")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[Authority]:
+        codes = {c.strip().lower() for c in str(value or "").split(";") if c.strip()}
+        if row and row.get("lead_authority"):
+            codes.add(str(row["lead_authority"]).strip().lower())
+        found = list(Authority.objects.filter(short_code__in=codes).order_by("pk"))
+        missing = codes - {a.short_code for a in found}
+        if missing:
+            raise ValueError(f"There is no authority {', '.join(sorted(missing))}.")
+        return found
 
 
 class ContractResource(resources.ModelResource):

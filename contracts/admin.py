@@ -1,0 +1,141 @@
+"""Back office for the register: import and export through django-import-export (every imported row saved by
+the register services), lifecycle transitions as admin actions through the services, history on every model.
+Usage records and apportionment runs are read-only here: they change only through their pages and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils import timezone
+from import_export.admin import ExportMixin, ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    ApportionmentLine,
+    ApportionmentRun,
+    Contract,
+    ContractYearValue,
+    ExtensionOption,
+    ImportBatch,
+    Kpi,
+    KpiReturn,
+    ServiceElement,
+    UsageRecord,
+)
+from .resources import ContractResource, UsageExportResource
+
+
+class ServiceElementInline(admin.TabularInline):
+    model = ServiceElement
+    extra = 0
+    filter_horizontal = ("service_types",)
+
+
+class ExtensionOptionInline(admin.TabularInline):
+    model = ExtensionOption
+    extra = 0
+    readonly_fields = ("exercised_date",)
+
+
+class YearValueInline(admin.TabularInline):
+    model = ContractYearValue
+    extra = 0
+
+
+class KpiInline(admin.StackedInline):
+    model = Kpi
+    extra = 0
+
+
+@admin.register(Contract)
+class ContractAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ContractResource]
+    list_display = ("reference", "title", "provider", "lead_authority", "status", "start_date", "end_date",
+                    "total_value")
+    list_filter = ("status", "procurement_route", "pricing", "lead_authority")
+    search_fields = ("reference", "title", "provider__name")
+    readonly_fields = ("status", "original_end_date")
+    filter_horizontal = ("parties",)
+    inlines = [ServiceElementInline, ExtensionOptionInline, YearValueInline, KpiInline]
+    actions = ["activate", "expire"]
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict:
+        return {**super().get_import_resource_kwargs(request, **kwargs), "by": request.user, "now": timezone.now()}
+
+    def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
+        values = {name: getattr(obj, name) for name in services.CONTRACT_FIELDS}
+        if change:
+            services.contract_update(contract=obj, by=request.user, **values)
+        else:
+            created = services.contract_create(by=request.user, now=timezone.now(), **values)
+            obj.pk = created.pk
+            obj.status = created.status
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.parties.add(form.instance.lead_authority)
+
+    @admin.action(description="Make the selected planned contracts active")
+    def activate(self, request: HttpRequest, queryset: Any) -> None:
+        self._each(request, queryset, lambda c: services.contract_activate(contract=c, by=request.user,
+                                                                             now=timezone.now()))
+
+    @admin.action(description="Record that the selected contracts have expired")
+    def expire(self, request: HttpRequest, queryset: Any) -> None:
+        self._each(request, queryset, lambda c: services.contract_expire(
+            contract=c, by=request.user, today=timezone.localdate(), now=timezone.now()))
+
+    def _each(self, request: HttpRequest, queryset: Any, change: Any) -> None:
+        for contract in queryset.order_by("pk"):
+            try:
+                change(contract)
+            except services.ContractError as exc:
+                self.message_user(request, f"{contract.reference}: {exc}", messages.ERROR)
+
+
+class ReadOnly(SimpleHistoryAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(ExportMixin, ReadOnly):
+    resource_classes = [UsageExportResource]
+    list_display = ("contract", "authority", "usage_date", "measure", "quantity", "source_key")
+    list_filter = ("measure", "authority")
+    search_fields = ("source_key", "contract__reference")
+    list_select_related = ("contract", "authority")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnly):
+    list_display = ("file_name", "row_count", "created_by", "created_at")
+
+
+class LineInline(admin.TabularInline):
+    model = ApportionmentLine
+    extra = 0
+    can_delete = False
+    fields = ("authority_name", "weight", "fixed_amount", "usage_amount", "amount", "adjustment", "explanation")
+    readonly_fields = fields
+
+
+@admin.register(ApportionmentRun)
+class ApportionmentRunAdmin(ReadOnly):
+    list_display = ("title", "contract", "status", "total_cost", "basis", "created_at")
+    list_filter = ("status",)
+    inlines = [LineInline]
+
+
+@admin.register(KpiReturn)
+class KpiReturnAdmin(ReadOnly):
+    list_display = ("kpi", "financial_year", "quarter", "value", "submitted_date")
