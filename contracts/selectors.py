@@ -274,3 +274,14 @@ def run_jobs(*, run: ApportionmentRun) -> QuerySet[BackgroundJob]:
 
 def run_target(run: ApportionmentRun) -> str:
     return f"contracts.apportionmentrun:{run.pk}"
+
+
+def usage_export_rows(*, queryset: QuerySet[UsageRecord] | None = None, chunk_size: int = 5000) -> Any:
+    """Usage as plain tuples for the streaming export, read in chunks (server-side cursor on PostgreSQL)."""
+    records = UsageRecord.objects.all() if queryset is None else queryset
+    return (
+        records.order_by("id")
+        .values_list("contract__reference", "authority__short_code", "usage_date", "measure", "quantity",
+                     "source_key")
+        .iterator(chunk_size=chunk_size)
+    )

@@ -270,3 +270,23 @@ class TestRunJourney:
         assert 'http-equiv="refresh"' in page and "<progress" in page
         assert signed_in(client, world["kent_fin"]).get(
             reverse("contracts:job_download", args=[job.pk])).status_code == 404
+
+
+class TestListsAndHome:
+    def test_the_run_list_takes_a_fixed_number_of_queries(self, client, world, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+        for n in range(5):
+            services.run_create(contract=world["contract"], title=f"extra {n}", total_cost=Money("10.00", "GBP"),
+                                cost_start_date=date(2017, 4, 1), cost_end_date=date(2018, 3, 31),
+                                basis="referrals", usage_start_date=date(2017, 4, 1),
+                                usage_end_date=date(2018, 3, 31), by=world["kent_lc"], now=NOW)
+        signed_in(client, world["kent_fin"])
+        with django_assert_max_num_queries(8):
+            page = client.get(reverse("contracts:runs"))
+        assert page.status_code == 200 and page.content.decode().count("extra ") == 5
+
+    def test_the_home_page_has_the_contracts_panel_for_commissioners(self, client, world):  # type: ignore[no-untyped-def]
+        page = signed_in(client, world["kent_lc"]).get(reverse("home")).content.decode()
+        assert "apportionments waiting approval" in page and "ending within 6 months" in page
+        assert reverse("contracts:overview") in page
+        other = signed_in(client, world["kent_sw"]).get(reverse("home")).content.decode()
+        assert "apportionments waiting approval" not in other

@@ -235,3 +235,19 @@ class TestNeutralise:
 
     def test_rows(self):
         assert neutralise_row(["=x", 1, "y"]) == ["'=x", 1, "y"]
+
+
+class TestUsageExport:
+    def test_streams_rows_with_native_numbers_and_dates_and_neutralised_text(self):
+        from contracts.spreadsheets import USAGE_EXPORT_HEADERS, write_usage_workbook
+
+        rows = [("KCC-1", "kent", date(2016, 4, 1), "referrals", Decimal("2.50"), "commissioning.referral:1"),
+                ("=EVIL()", "medway", date(2016, 4, 2), "spend", Decimal("10.00"), "-1+1")]
+        out = io.BytesIO()
+        assert write_usage_workbook(iter(rows), out) == 2
+        ws = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["Usage"]
+        assert [c.value for c in ws[1]] == USAGE_EXPORT_HEADERS
+        assert ws["C2"].value == datetime(2016, 4, 1) and ws["C2"].is_date
+        assert ws["E2"].value == 2.5 and ws["E2"].data_type == "n"
+        assert ws["A3"].value == "'=EVIL()" and ws["A3"].data_type == "s" and ws["F3"].value == "'-1+1"
+        assert ws.freeze_panes == "A2"
