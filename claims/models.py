@@ -1,1 +1,509 @@
-from django.db import models  # noqa: F401
+"""ASF applications: the fund's rule sets, applications and their lines, the child's financial-year limit row,
+provider invoices, the fund's remittances and the re-check of open applications when the rules change.
+
+Every write goes through `claims.services`; every state change through a django-fsm-2 transition there, with a
+`StatusChange` row. Money transitions post to the ledger (`ledger.services.post`) in the same database
+transaction, under row locks on the application and on the child's `ChildYearLimit` row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import django_fsm
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from djmoney.models.fields import MoneyField
+from moneyed import Money
+from simple_history.models import HistoricalRecords
+
+from organisations.scoping import ScopedQuerySet
+
+from . import rules
+
+GBP = "GBP"
+
+
+def money(**kwargs: Any) -> MoneyField:
+    kwargs.setdefault("default", Decimal("0.00"))
+    return MoneyField(max_digits=14, decimal_places=2, default_currency=GBP, **kwargs)
+
+
+def _gbp_and_not_negative(prefix: str, *fields: str) -> list[models.BaseConstraint]:
+    out: list[models.BaseConstraint] = []
+    for name in fields:
+        out.append(models.CheckConstraint(condition=Q(**{f"{name}__gte": 0}), name=f"{prefix}_{name}_not_negative"))
+        out.append(models.CheckConstraint(condition=Q(**{f"{name}_currency": GBP}), name=f"{prefix}_{name}_gbp"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- rules
+
+
+class FundRuleSet(models.Model):
+    """The fund's rules from a date (DOMAIN.md 1.5): seeded by migration 0002, editable by an administrator in the
+    admin with history. `claims.services.rule_sets_from_db` turns the rows into `claims.rules.RuleSet`s."""
+
+    effective_from_date = models.DateField(unique=True)
+    name = models.CharField(max_length=160)
+    scheme = models.CharField(max_length=30, choices=rules.Scheme.CHOICES)
+    therapy_limit = money(null=True, blank=True, default=None,
+                          help_text="The fair access limit (in the single-limit scheme, the one limit)")
+    assessment_limit = money(null=True, blank=True, default=None)
+    combined_limit = money(null=True, blank=True, default=None)
+    match_funded_cap = money(null=True, blank=True, default=None,
+                             help_text="The most the fund pays for therapy with match funding")
+    age_limit = models.PositiveSmallIntegerField(default=21, help_text="Up to and including this age")
+    age_limit_with_ehc_plan = models.PositiveSmallIntegerField(default=25)
+    application_window_months = models.PositiveSmallIntegerField(default=3)
+    source = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    objects = models.Manager()
+
+    class Meta:
+        ordering = ["effective_from_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scheme__in=rules.Scheme.ALL), name="fund_rule_set_scheme_valid"),
+            models.CheckConstraint(condition=Q(application_window_months__gte=1), name="fund_rule_set_window"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (from {self.effective_from_date:%d %b %Y})"
+
+    def to_rules(self) -> rules.RuleSet:
+        def amount(value: Money | None) -> Decimal | None:
+            return None if value is None else value.amount.quantize(rules.PENNY)
+
+        return rules.RuleSet(
+            effective_from=self.effective_from_date,
+            name=self.name,
+            scheme=self.scheme,
+            therapy_limit=amount(self.therapy_limit),
+            assessment_limit=amount(self.assessment_limit),
+            combined_limit=amount(self.combined_limit),
+            match_funded_cap=amount(self.match_funded_cap),
+            age_limit=self.age_limit,
+            age_limit_with_ehc_plan=self.age_limit_with_ehc_plan,
+            application_window_months=self.application_window_months,
+        )
+
+
+# --------------------------------------------------------------------------------------------------- limits
+
+
+class ChildYearLimit(models.Model):
+    """What the fund has committed for one child in one financial year. Every money transition locks this row
+    (`select_for_update`), so concurrent approvals can never take the fund past its limits."""
+
+    child = models.ForeignKey("support.Child", on_delete=models.PROTECT, related_name="asf_year_limits")
+    financial_year = models.CharField(max_length=7)
+    therapy_approved = money()
+    assessment_approved = money()
+    fund_committed = money()
+    authority_committed = money()
+    history = HistoricalRecords()
+
+    objects = models.Manager()
+
+    class Meta:
+        ordering = ["child", "financial_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "financial_year"], name="one_limit_row_per_child_year"),
+            *_gbp_and_not_negative("child_year", "therapy_approved", "assessment_approved", "fund_committed",
+                                   "authority_committed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Child {self.child_id}, {self.financial_year}"
+
+
+# --------------------------------------------------------------------------------------------------- applications
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    AWAITING_MANAGER = "awaiting_manager_approval", "Awaiting manager approval"
+    READY = "ready_to_submit", "Ready to submit"
+    SUBMITTED = "submitted", "Submitted to the fund"
+    RETURNED = "returned_for_rework", "Returned for rework"
+    RESUBMITTED = "resubmitted", "Resubmitted to the fund"
+    APPROVED = "approved", "Approved by the fund"
+    REJECTED = "rejected", "Rejected by the fund"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    FUNDS_RECEIVED = "funds_received", "Funds received"
+    IN_DELIVERY = "in_delivery", "In delivery"
+    SPEND_CONFIRMED = "spend_confirmed", "Spend confirmed"
+    CLOSED = "closed", "Closed"
+
+
+#: Not yet with the fund: re-checked when the rules change (issue 5, item 13).
+OPEN_STATES = (Status.DRAFT, Status.AWAITING_MANAGER, Status.READY, Status.RETURNED)
+AWAITING_DECISION = (Status.SUBMITTED, Status.RESUBMITTED)
+WITHDRAWABLE = (*OPEN_STATES, *AWAITING_DECISION)
+APPROVED_STATES = (Status.APPROVED, Status.FUNDS_RECEIVED, Status.IN_DELIVERY, Status.SPEND_CONFIRMED, Status.CLOSED)
+INVOICEABLE = (Status.APPROVED, Status.FUNDS_RECEIVED, Status.IN_DELIVERY)
+FINAL_STATES = (Status.REJECTED, Status.WITHDRAWN, Status.CLOSED)
+
+
+class Decision(models.TextChoices):
+    NONE = "", "No decision yet"
+    APPROVED_IN_FULL = "in_full", "Approved in full"
+    APPROVED_IN_PART = "in_part", "Approved in part"
+    REJECTED = "rejected", "Rejected"
+
+
+class ASFApplicationQuerySet(ScopedQuerySet):
+    authority_paths = ("responsible_authority",)
+
+
+def _not_the_author(application: Any) -> bool:
+    by = getattr(application, "_acting_user", None)
+    return by is not None and by.pk != application.author_id
+
+
+def _in_window_or_exceptional(application: Any) -> bool:
+    return bool(getattr(application, "_window_ok", False)) or bool(application.exceptional_reason.strip())
+
+
+class ASFApplication(django_fsm.FSMModelMixin, models.Model):
+    reference = models.CharField(max_length=30, unique=True, help_text="Our reference, e.g. ASF-KENT-000042")
+    child = models.ForeignKey("support.Child", on_delete=models.PROTECT, related_name="asf_applications")
+    responsible_authority = models.ForeignKey(
+        "organisations.Authority", on_delete=models.PROTECT, related_name="asf_applications"
+    )
+    assessment = models.ForeignKey("support.Assessment", on_delete=models.PROTECT, related_name="asf_applications")
+    start_date = models.DateField(help_text="When the services start: decides the financial year and the rules")
+    financial_year = models.CharField(max_length=7)
+    rule_set = models.ForeignKey(FundRuleSet, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = django_fsm.FSMField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="asf_applications")
+    purpose_for_fund = models.TextField(
+        "summary for the fund", blank=True,
+        help_text="Written for the fund's portal: never names, addresses or dates of birth",
+    )
+    internal_notes = models.TextField(blank=True, help_text="Never leaves the authority")
+    exceptional_reason = models.TextField(
+        blank=True, help_text="Why the application is made outside the window after the assessment"
+    )
+    therapy_total = money()
+    assessment_total = money()
+    estimated_fund = money()
+    estimated_authority = money()
+    manager_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    manager_approved_at = models.DateTimeField(null=True, blank=True)
+    submitted_date = models.DateField(null=True, blank=True)
+    first_submitted_date = models.DateField(null=True, blank=True)
+    fund_reference = models.CharField(max_length=40, blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default=Decision.NONE)
+    decision_date = models.DateField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    approved_therapy = money()
+    approved_assessment = money()
+    approved_fund = money()
+    approved_authority = money()
+    year_to_date_therapy_before = money()
+    year_to_date_assessment_before = money()
+    funds_received = money()
+    unspent_returned = money()
+    spend_confirmed_date = models.DateField(null=True, blank=True)
+    closed_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    objects = ASFApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "ASF application"
+        indexes = [models.Index(fields=["responsible_authority", "status"], name="claims_app_authority_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="asf_application_status_valid"),
+            models.CheckConstraint(condition=Q(decision__in=Decision.values), name="asf_application_decision_valid"),
+            models.UniqueConstraint(fields=["fund_reference"], condition=~Q(fund_reference=""),
+                                    name="asf_application_fund_reference_unique"),
+            models.CheckConstraint(condition=~Q(manager_approved_by=F("author")),
+                                   name="asf_application_not_approved_by_author"),
+            models.CheckConstraint(condition=Q(funds_received__lte=F("approved_fund")),
+                                   name="asf_application_not_over_received"),
+            *_gbp_and_not_negative(
+                "asf_application", "therapy_total", "assessment_total", "estimated_fund", "estimated_authority",
+                "approved_therapy", "approved_assessment", "approved_fund", "approved_authority",
+                "year_to_date_therapy_before", "year_to_date_assessment_before", "funds_received",
+                "unspent_returned",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def source_label(self) -> str:
+        return f"claims.asfapplication:{self.pk}"
+
+    @property
+    def total(self) -> Money:
+        return self.therapy_total + self.assessment_total
+
+    @property
+    def approved_total(self) -> Money:
+        return self.approved_therapy + self.approved_assessment
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    # The transitions change state in memory only; claims.services runs each inside a transaction, checks its
+    # conditions first (to say which one failed), writes the StatusChange row and saves.
+
+    @django_fsm.transition(field=status, source=[Status.DRAFT], target=Status.AWAITING_MANAGER)
+    def send_to_manager(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=Status.AWAITING_MANAGER, target=Status.READY,
+                           conditions=[_not_the_author])
+    def manager_approve(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=Status.AWAITING_MANAGER, target=Status.DRAFT)
+    def manager_send_back(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=Status.READY, target=Status.SUBMITTED,
+                           conditions=[_in_window_or_exceptional])
+    def submit(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=list(AWAITING_DECISION), target=Status.RETURNED)
+    def return_for_rework(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=Status.RETURNED, target=Status.RESUBMITTED)
+    def resubmit(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=list(AWAITING_DECISION), target=Status.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=list(AWAITING_DECISION), target=Status.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=list(WITHDRAWABLE), target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=Status.APPROVED, target=Status.FUNDS_RECEIVED)
+    def receive_funds(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=[Status.APPROVED, Status.FUNDS_RECEIVED], target=Status.IN_DELIVERY)
+    def start_delivery(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=Status.IN_DELIVERY, target=Status.SPEND_CONFIRMED)
+    def confirm_spend(self) -> None:
+        pass
+
+    @django_fsm.transition(field=status, source=Status.SPEND_CONFIRMED, target=Status.CLOSED)
+    def close(self) -> None:
+        pass
+
+
+class LineQuerySet(ScopedQuerySet):
+    authority_paths = ("application__responsible_authority",)
+
+
+class ApplicationLine(models.Model):
+    application = models.ForeignKey(ASFApplication, on_delete=models.PROTECT, related_name="lines")
+    service_type = models.ForeignKey("support.ServiceType", on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey("organisations.Provider", on_delete=models.PROTECT, related_name="asf_lines")
+    is_assessment = models.BooleanField(default=False, help_text="Counts against the specialist assessment limit")
+    sessions = models.PositiveIntegerField()
+    unit_cost = money()
+    travel = money()
+    total = money()
+    description_for_fund = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    objects = LineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["application", "id"]
+        constraints = [
+            *_gbp_and_not_negative("asf_line", "unit_cost", "travel", "total"),
+            models.CheckConstraint(condition=Q(sessions__gte=1), name="asf_line_at_least_one_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_type} from {self.provider}"
+
+
+class StatusChangeQuerySet(ScopedQuerySet):
+    authority_paths = ("application__responsible_authority",)
+
+
+class StatusChange(models.Model):
+    application = models.ForeignKey(ASFApplication, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=30, choices=Status.choices)
+    to_status = models.CharField(max_length=30, choices=Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.from_status} -> {self.to_status}"
+
+
+# --------------------------------------------------------------------------------------------------- invoices
+
+
+class InvoiceStatus(models.TextChoices):
+    RECEIVED = "received", "Received, to pay"
+    PAID = "paid", "Paid"
+
+
+class InvoiceQuerySet(ScopedQuerySet):
+    authority_paths = ("application__responsible_authority",)
+
+
+class ProviderInvoice(django_fsm.FSMModelMixin, models.Model):
+    """A provider's invoice against an application line. The fund's share is what the approval left for it;
+    anything above the approved amount is the authority's top-up and needs a recorded reason."""
+
+    application = models.ForeignKey(ASFApplication, on_delete=models.PROTECT, related_name="invoices")
+    line = models.ForeignKey(ApplicationLine, on_delete=models.PROTECT, related_name="invoices")
+    provider = models.ForeignKey("organisations.Provider", on_delete=models.PROTECT, related_name="asf_invoices")
+    invoice_number = models.CharField(max_length=60)
+    invoice_date = models.DateField()
+    amount = money()
+    fund_share = money()
+    authority_share = money()
+    top_up_reason = models.TextField(blank=True)
+    status = django_fsm.FSMField(max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.RECEIVED)
+    paid_date = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["invoice_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "invoice_number"], name="asf_invoice_number_per_provider"),
+            models.CheckConstraint(condition=Q(status__in=InvoiceStatus.values), name="asf_invoice_status_valid"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="asf_invoice_amount_positive"),
+            *_gbp_and_not_negative("asf_invoice", "amount", "fund_share", "authority_share"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} invoice {self.invoice_number}"
+
+    @property
+    def source_label(self) -> str:
+        return f"claims.providerinvoice:{self.pk}"
+
+    @django_fsm.transition(field=status, source=InvoiceStatus.RECEIVED, target=InvoiceStatus.PAID)
+    def pay(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------------------------------- remittances
+
+
+class RemittanceQuerySet(ScopedQuerySet):
+    authority_paths = ("authority",)
+
+
+class Remittance(models.Model):
+    """One imported remittance file from the fund (its month-end payment to an authority)."""
+
+    authority = models.ForeignKey("organisations.Authority", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=200)
+    payment_date = models.DateField()
+    total = money()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    objects = RemittanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-payment_date", "-id"]
+        constraints = _gbp_and_not_negative("asf_remittance", "total")
+
+    def __str__(self) -> str:
+        return f"Remittance {self.payment_date:%d %b %Y} ({self.file_name})"
+
+
+class RemittanceLineQuerySet(ScopedQuerySet):
+    authority_paths = ("remittance__authority",)
+
+
+class RemittanceLine(models.Model):
+    remittance = models.ForeignKey(Remittance, on_delete=models.PROTECT, related_name="lines")
+    row_number = models.PositiveIntegerField()
+    fund_reference = models.CharField(max_length=40)
+    application = models.ForeignKey(ASFApplication, on_delete=models.PROTECT, related_name="remittance_lines")
+    amount = money()
+    history = HistoricalRecords()
+
+    objects = RemittanceLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["remittance", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["remittance", "row_number"], name="asf_remittance_row_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="asf_remittance_line_positive"),
+            *_gbp_and_not_negative("asf_remittance_line", "amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_reference}: {self.amount}"
+
+    @property
+    def source_label(self) -> str:
+        return f"claims.remittanceline:{self.pk}"
+
+
+# --------------------------------------------------------------------------------------------------- re-checks
+
+
+class SplitRecheckQuerySet(ScopedQuerySet):
+    authority_paths = ("application__responsible_authority",)
+
+
+class SplitRecheck(models.Model):
+    """An open application whose split changed when the fund's rules changed (issue 5, item 13)."""
+
+    application = models.ForeignKey(ASFApplication, on_delete=models.PROTECT, related_name="rechecks")
+    checked_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    old_fund = money()
+    old_authority = money()
+    new_fund = money()
+    new_authority = money()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                           related_name="+")
+    history = HistoricalRecords()
+
+    objects = SplitRecheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.old_fund} -> {self.new_fund}"
