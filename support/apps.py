@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class SupportConfig(AppConfig):
     name = "support"
+
+    def ready(self) -> None:
+        from core import navigation
+        from organisations.models import Role
+
+        navigation.register("My caseload", "support:caseload", roles=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER], order=10)
+        navigation.register("Team caseload", "support:team_caseload",
+                            roles=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR], order=11)
+        navigation.register("Due soon", "support:due_soon",
+                            roles=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR], order=12)
+        navigation.register("Approvals", "support:approvals", roles=[Role.TEAM_MANAGER], order=13)
+        from . import home  # noqa: F401  (registers the home panels)

@@ -299,6 +299,10 @@ class SupportRequestQuerySet(ScopedQuerySet):
         return self.filter(stage__in=OPEN_STAGES)
 
 
+def _is_urgent(request: Any) -> bool:
+    return bool(request.urgent)
+
+
 class SupportRequest(django_fsm.FSMModelMixin, models.Model):
     """A request for an assessment of adoption or special guardianship support needs, about a child or a person.
     Its `stage` is the process state machine; the responsible authority and its reason come from the three-year
@@ -360,7 +364,7 @@ class SupportRequest(django_fsm.FSMModelMixin, models.Model):
         pass
 
     @django_fsm.transition(field=stage, source=[RequestStage.RECEIVED, RequestStage.ASSESSING],
-                           target=RequestStage.URGENT_SUPPORT, conditions=[lambda r: r.urgent])
+                           target=RequestStage.URGENT_SUPPORT, conditions=[_is_urgent])
     def provide_urgent_support(self) -> None:
         pass
 

@@ -1,4 +1,44 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "support"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.caseload, name="caseload"),
+    path("team/", views.team_caseload, name="team_caseload"),
+    path("due-soon/", views.due_soon, name="due_soon"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("families/new/", views.household_create, name="household_create"),
+    path("families/<int:pk>/", views.household_detail, name="household_detail"),
+    path("families/<int:pk>/move/", views.household_move, name="household_move"),
+    path("families/<int:pk>/children/new/", views.child_create, name="child_create"),
+    path("children/<int:pk>/edit/", views.child_update, name="child_update"),
+    path("children/<int:pk>/orders/new/", views.legal_order_add, name="legal_order_add"),
+    path("children/<int:pk>/requests/new/", views.request_create_for_child, name="request_create_for_child"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/requests/new/", views.request_create_for_person, name="request_create_for_person"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/allocate/", views.request_allocate, name="request_allocate"),
+    path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("requests/<int:pk>/close/", views.request_close, name="request_close"),
+    path("requests/<int:pk>/assessment/", views.assessment_start, name="assessment_start"),
+    path("requests/<int:pk>/notice/", views.notice_issue, name="notice_issue"),
+    path("requests/<int:pk>/plan/", views.plan_create, name="plan_create"),
+    path("assessments/<int:pk>/", views.assessment_edit, name="assessment_edit"),
+    path("assessments/<int:pk>/approve/", views.assessment_approve, name="assessment_approve"),
+    path("notices/<int:pk>/response/", views.notice_response, name="notice_response"),
+    path("notices/<int:pk>/end-window/", views.notice_end_window, name="notice_end_window"),
+    path("notices/<int:pk>/decision/", views.decision_record, name="decision_record"),
+    path("decisions/<int:pk>/approve/", views.decision_approve, name="decision_approve"),
+    path("decisions/<int:pk>/resubmit/", views.decision_resubmit, name="decision_resubmit"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/services/new/", views.planned_service_add, name="planned_service_add"),
+    path("plans/<int:pk>/measures/new/", views.outcome_measure_add, name="outcome_measure_add"),
+    path("plans/<int:pk>/activate/", views.plan_activate, name="plan_activate"),
+    path("plans/<int:pk>/revise/", views.plan_revise, name="plan_revise"),
+    path("plans/<int:pk>/end/", views.plan_end, name="plan_end"),
+    path("plans/<int:pk>/reviews/new/", views.review_schedule, name="review_schedule"),
+    path("reviews/<int:pk>/", views.review_complete, name="review_complete"),
+]

@@ -17,7 +17,13 @@ from support.models import (
     SupportPlan,
     SupportRequest,
 )
-from tests.factories import AuthorityFactory, PartnershipFactory, PartnershipUserFactory, ProviderUserFactory, UserFactory
+from tests.factories import (
+    AuthorityFactory,
+    PartnershipFactory,
+    PartnershipUserFactory,
+    ProviderUserFactory,
+    UserFactory,
+)
 from tests.factories_support import (
     ApprovedAssessmentFactory,
     ChildFactory,

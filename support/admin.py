@@ -1,0 +1,97 @@
+"""Back office. The service catalogue is editable (with history); process records are read-only here because
+every change to them goes through support.services (the state machines and their status-change rows)."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Assessment,
+    Child,
+    Decision,
+    Household,
+    NoticeOfProposal,
+    Person,
+    SentReminder,
+    ServiceType,
+    StatusChange,
+    SupportPlan,
+    SupportRequest,
+)
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "category", "asf_fundable", "specialist_assessment", "core_offer", "asf_excluded", "active")
+    list_filter = ("category", "asf_fundable", "asf_excluded", "active")
+    search_fields = ("name", "code")
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(ReadOnlyAdmin):
+    list_display = ("family_name", "town", "responsible_authority")
+    list_filter = ("responsible_authority",)
+    search_fields = ("family_name", "postcode")
+
+
+@admin.register(Child)
+class ChildAdmin(ReadOnlyAdmin):
+    list_display = ("first_name", "last_name", "date_of_birth", "responsible_authority")
+    list_filter = ("responsible_authority",)
+    search_fields = ("first_name", "last_name")
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ("first_name", "last_name", "kind", "authority")
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "subject_name", "stage", "responsible_authority", "received_date", "urgent")
+    list_filter = ("stage", "responsible_authority", "urgent")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ("request", "status", "author", "approved_by", "approved_date")
+    list_filter = ("status",)
+
+
+@admin.register(NoticeOfProposal)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ("request", "issued_date", "window_end_date", "status")
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ("request", "outcome", "status", "author", "approved_by")
+
+
+@admin.register(SupportPlan)
+class SupportPlanAdmin(ReadOnlyAdmin):
+    list_display = ("request", "version", "status", "interim", "start_date", "end_date")
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("at", "request", "subject", "transition", "from_state", "to_state", "by")
+    list_filter = ("subject",)
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "key", "recipient")

@@ -1,0 +1,268 @@
+"""Every read a support page needs, scoped to the user and with the joins it needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+
+from core.workdays import add_working_days, bank_holidays_around
+from organisations.models import Role
+
+from . import rules
+from .models import (
+    OPEN_STAGES,
+    ApprovalStatus,
+    Assessment,
+    Child,
+    Decision,
+    Household,
+    LegalOrder,
+    NoticeOfProposal,
+    NoticeStatus,
+    PlanStatus,
+    RequestStage,
+    ResidencePeriod,
+    Review,
+    ReviewStatus,
+    StatusChange,
+    SupportPlan,
+    SupportRequest,
+)
+
+
+def _request_rows(qs: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
+    return qs.select_related("child__household", "person", "allocated_worker", "responsible_authority")
+
+
+def caseload(
+    *, user: Any, mine: bool = False, q: str = "", stage: str = "", worker: Any = None, urgent: bool = False,
+) -> QuerySet[SupportRequest]:
+    """Requests the user may see: their own allocation (`mine`) or their team's, searched and filtered."""
+    qs = SupportRequest.objects.for_user(user)
+    if mine:
+        qs = qs.filter(allocated_worker=user)
+    if stage == "all":
+        pass
+    elif stage in RequestStage.values:
+        qs = qs.filter(stage=stage)
+    else:
+        qs = qs.filter(stage__in=OPEN_STAGES)
+    if worker is not None:
+        qs = qs.filter(allocated_worker=worker)
+    if urgent:
+        qs = qs.filter(urgent=True)
+    q = q.strip()
+    if q:
+        condition = (Q(child__first_name__icontains=q) | Q(child__last_name__icontains=q)
+                     | Q(person__first_name__icontains=q) | Q(person__last_name__icontains=q)
+                     | Q(child__household__family_name__icontains=q) | Q(child__household__postcode__iexact=q))
+        reference = q.upper().removeprefix("SR-").lstrip("0")
+        if reference.isdigit():
+            condition |= Q(pk=int(reference))
+        qs = qs.filter(condition)
+    return _request_rows(qs).order_by("-urgent", "-received_date", "-pk")
+
+
+def household_for_record(*, user: Any, pk: int) -> Household:
+    """The family record: raises Household.DoesNotExist outside the user's scope."""
+    return (
+        Household.objects.for_user(user)
+        .select_related("responsible_authority")
+        .prefetch_related(
+            Prefetch("residences", queryset=ResidencePeriod.objects.select_related("authority").order_by("from_date")),
+            Prefetch("children", queryset=Child.objects.select_related("responsible_authority").prefetch_related(
+                Prefetch("orders", queryset=LegalOrder.objects.select_related("placing_authority")),
+                Prefetch("requests", queryset=SupportRequest.objects.select_related("allocated_worker",
+                                                                                     "responsible_authority")),
+                "birth_family",
+            )),
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    on_date: date
+    title: str
+    detail: str = ""
+    by: str = ""
+    url: str = ""
+
+
+_SUBJECT_NAMES = {
+    "supportrequest": "Request", "assessment": "Assessment", "noticeofproposal": "Notice of proposal",
+    "decision": "Decision", "supportplan": "Support plan", "review": "Review",
+}
+
+
+def _state_label(subject: str, state: str) -> str:
+    from . import models as m
+
+    choices = {"supportrequest": m.RequestStage, "assessment": m.ApprovalStatus, "decision": m.ApprovalStatus,
+               "noticeofproposal": m.NoticeStatus, "supportplan": m.PlanStatus, "review": m.ReviewStatus}[subject]
+    try:
+        return str(choices(state).label)
+    except ValueError:
+        return state
+
+
+def household_timeline(*, user: Any, household: Household) -> list[TimelineEvent]:
+    """Every step for the family, newest first: moves, orders, and each state change of each request the user may
+    see (requests of other authorities are left out)."""
+    events: list[TimelineEvent] = []
+    for residence in household.residences.all():
+        events.append(TimelineEvent(residence.from_date, f"Moved to {residence.authority.name}", residence.address))
+    for child in household.children.all():
+        events.append(TimelineEvent(child.date_of_birth, f"{child.first_name} born"))
+        for order in child.orders.all():
+            placing = f"placed by {order.placing_authority.name}" if order.placing_authority else "no placing authority"
+            title = f"{order.get_kind_display()} for {child.first_name}"
+            events.append(TimelineEvent(order.order_date, title, placing))
+    changes = (
+        StatusChange.objects.for_user(user)
+        .filter(request__child__household=household)
+        .select_related("by", "request__child")
+        .order_by("at", "pk")
+    )
+    for change in changes:
+        name = _SUBJECT_NAMES.get(change.subject, change.subject)
+        if change.transition == "create":
+            title = f"{name} {change.request.reference} recorded"
+        else:
+            title = f"{name}: {_state_label(change.subject, change.to_state).lower()}"
+        events.append(TimelineEvent(
+            change.effective_date, title, change.note,
+            by=str(change.by) if change.by else "The system",
+            url=reverse("support:request_detail", args=[change.request_id]),
+        ))
+    return sorted(events, key=lambda e: e.on_date, reverse=True)
+
+
+def request_for_page(*, user: Any, pk: int) -> SupportRequest:
+    return _request_rows(SupportRequest.objects.for_user(user)).select_related("created_by").get(pk=pk)
+
+
+def request_steps(*, request: SupportRequest) -> dict[str, Any]:
+    """The objects of each step of one request, for its page."""
+    assessment = request.assessments.select_related("author", "approved_by").order_by("-pk").first()
+    notice = request.notices.select_related("issued_by").order_by("-pk").first()
+    decision = request.decisions.select_related("author", "approved_by").order_by("-pk").first()
+    plans = list(request.plans.select_related("author").prefetch_related("services__service_type",
+                                                                          "services__provider", "reviews")
+                 .order_by("-version"))
+    changes = list(request.status_changes.select_related("by").order_by("at", "pk"))
+    return {"assessment": assessment, "notice": notice, "decision": decision, "plans": plans,
+            "active_plan": next((p for p in plans if p.status == PlanStatus.ACTIVE), None),
+            "draft_plan": next((p for p in plans if p.status == PlanStatus.DRAFT), None),
+            "changes": changes}
+
+
+def plan_for_page(*, user: Any, pk: int) -> SupportPlan:
+    return (
+        SupportPlan.objects.for_user(user)
+        .select_related("request__child__household", "request__person", "request__responsible_authority", "author")
+        .prefetch_related("services__service_type", "services__provider", "measures__scores",
+                          Prefetch("reviews", queryset=Review.objects.order_by("due_date")))
+        .get(pk=pk)
+    )
+
+
+def approvals_waiting(*, user: Any, today: date) -> list[dict[str, Any]]:
+    """Assessments and decisions waiting for a team manager, oldest first, with how long each has waited.
+    A manager's own work is listed but marked: someone else must approve it."""
+    rows: list[dict[str, Any]] = []
+    assessments = (Assessment.objects.for_user(user).filter(status=ApprovalStatus.SUBMITTED)
+                   .select_related("author", "request__child", "request__person"))
+    for a in assessments:
+        waited_from = a.completed_date or a.started_date
+        rows.append({"kind": "Assessment", "request": a.request, "author": a.author, "since": waited_from,
+                     "days": (today - waited_from).days, "own": a.author_id == user.pk,
+                     "url": reverse("support:assessment_approve", args=[a.pk])})
+    decisions = (Decision.objects.for_user(user).filter(status=ApprovalStatus.SUBMITTED)
+                 .select_related("author", "request__child", "request__person"))
+    for d in decisions:
+        rows.append({"kind": f"Decision ({d.get_outcome_display().lower()})", "request": d.request, "author": d.author,
+                     "since": d.decided_date, "days": (today - d.decided_date).days, "own": d.author_id == user.pk,
+                     "url": reverse("support:decision_approve", args=[d.pk])})
+    return sorted(rows, key=lambda r: r["since"])
+
+
+@dataclass(frozen=True)
+class DueItem:
+    kind: str
+    deadline: date
+    working_days_left: int
+    request: SupportRequest
+    detail: str
+    url: str
+    key: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left < 0
+
+
+def due_soon(*, user: Any, today: date, horizon: int | None = None, mine: bool = False) -> list[DueItem]:
+    """Representation windows ending, reviews due and ASF application windows closing within the horizon (in
+    working days, England bank holidays excluded), and anything overdue. Soonest first."""
+    requests = SupportRequest.objects.for_user(user).filter(stage__in=OPEN_STAGES)
+    if mine:
+        requests = requests.filter(allocated_worker=user)
+    return due_items(requests=requests, today=today, horizon=horizon)
+
+
+def due_items(*, requests: QuerySet[SupportRequest], today: date, horizon: int | None = None) -> list[DueItem]:
+    """The deadlines of `requests` (no scoping here: callers pass a scoped queryset, or all for the reminders)."""
+    horizon = settings.DUE_SOON_WORKING_DAYS if horizon is None else horizon
+    holidays = bank_holidays_around(today)
+    limit = add_working_days(today, horizon, holidays=holidays)
+    requests = requests.filter(stage__in=OPEN_STAGES)
+    items: list[DueItem] = []
+
+    notices = (NoticeOfProposal.objects.filter(request__in=requests, status=NoticeStatus.OPEN,
+                                               window_end_date__lte=limit)
+               .select_related("request__child", "request__person", "request__allocated_worker"))
+    for n in notices:
+        items.append(DueItem("Representations window ends", n.window_end_date,
+                             rules.working_days_left(today, n.window_end_date, holidays=holidays), n.request,
+                             f"Notice sent {n.issued_date:%-d %b %Y}", reverse("support:notice_response", args=[n.pk]),
+                             f"notice:{n.pk}:{n.window_end_date.isoformat()}"))
+
+    reviews = (Review.objects.filter(plan__request__in=requests, status=ReviewStatus.DUE,
+                                     plan__status=PlanStatus.ACTIVE, due_date__lte=limit)
+               .select_related("plan__request__child", "plan__request__person", "plan__request__allocated_worker"))
+    for r in reviews:
+        items.append(DueItem("Review due", r.due_date, rules.working_days_left(today, r.due_date, holidays=holidays),
+                             r.plan.request, r.get_reason_display(), reverse("support:review_complete", args=[r.pk]),
+                             f"review:{r.pk}:{r.due_date.isoformat()}"))
+
+    months = settings.ASF_APPLICATION_WINDOW_MONTHS
+    earliest_start = rules.add_months(today, -months)
+    assessments = (Assessment.objects.filter(request__in=requests, status=ApprovalStatus.APPROVED,
+                                             approved_date__gte=earliest_start)
+                   .select_related("request__child", "request__person", "request__allocated_worker"))
+    for a in assessments:
+        if a.request.child_id is None or a.approved_date is None:
+            continue
+        deadline = rules.asf_application_deadline(a.approved_date, months)
+        if deadline > limit or deadline < today:
+            continue
+        items.append(DueItem("ASF application window closes", deadline,
+                             rules.working_days_left(today, deadline, holidays=holidays), a.request,
+                             f"Assessment approved {a.approved_date:%-d %b %Y}; apply within {months} months",
+                             reverse("support:request_detail", args=[a.request_id]),
+                             f"asf-window:{a.pk}:{deadline.isoformat()}"))
+    return sorted(items, key=lambda i: (i.deadline, i.kind))
+
+
+def home_counts(*, user: Any, today: date) -> dict[str, int]:
+    mine = SupportRequest.objects.for_user(user).filter(stage__in=OPEN_STAGES, allocated_worker=user).count()
+    due = len(due_soon(user=user, today=today, mine=user.role == Role.SOCIAL_WORKER))
+    waiting = len(approvals_waiting(user=user, today=today)) if user.role == Role.TEAM_MANAGER else 0
+    return {"mine": mine, "due": due, "waiting": waiting}

@@ -1,0 +1,114 @@
+"""Daily reminders: sent once per item through Django's email backend; the beat schedule holds the daily task."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from organisations.models import Role
+from support import reminders, selectors
+from support.models import SentReminder
+from support.tasks import daily
+from tests.factories import AuthorityFactory, UserFactory
+from tests.factories_support import ActivePlanFactory, ApprovedAssessmentFactory, DueReviewFactory, OpenNoticeFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 24)  # a Tuesday
+NOW = timezone.make_aware(datetime(2026, 11, 24, 7, 0))
+
+
+@pytest.fixture
+def worker():  # type: ignore[no-untyped-def]
+    return UserFactory(authority=AuthorityFactory(short_code="kent"), role=Role.SOCIAL_WORKER,
+                       email="worker@example.org")
+
+
+class TestReminders:
+    def test_a_window_ending_soon_is_emailed_once(self, worker):  # type: ignore[no-untyped-def]
+        OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
+                          assessment__request__allocated_worker=worker, issued_date=TODAY - timedelta(days=25),
+                          window_end_date=TODAY + timedelta(days=3))
+        assert reminders.reminders_send(now=NOW) == 1
+        assert reminders.reminders_send(now=NOW + timedelta(days=1)) == 0
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].to == ["worker@example.org"]
+        assert "Representations window ends" in mail.outbox[0].subject
+        assert SentReminder.objects.count() == 1
+
+    def test_the_email_names_no_one(self, worker):  # type: ignore[no-untyped-def]
+        notice = OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
+                                   assessment__request__allocated_worker=worker,
+                                   issued_date=TODAY - timedelta(days=25), window_end_date=TODAY + timedelta(days=3))
+        reminders.reminders_send(now=NOW)
+        child = notice.request.child
+        message = mail.outbox[0]
+        assert child.first_name not in message.body + message.subject
+        assert child.last_name not in message.body + message.subject
+
+    def test_a_rescheduled_review_is_a_new_item(self, worker):  # type: ignore[no-untyped-def]
+        plan = ActivePlanFactory(request__responsible_authority=worker.authority, request__allocated_worker=worker,
+                                 start_date=date(2026, 6, 1))
+        review = DueReviewFactory(plan=plan, due_date=TODAY + timedelta(days=2))
+        assert reminders.reminders_send(now=NOW) == 1
+        review.due_date = TODAY + timedelta(days=6)
+        review.save()
+        assert reminders.reminders_send(now=NOW) == 1
+        assert len(mail.outbox) == 2
+
+    def test_nothing_far_off_and_no_one_without_an_email(self, worker):  # type: ignore[no-untyped-def]
+        OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
+                          assessment__request__allocated_worker=worker, issued_date=TODAY,
+                          window_end_date=TODAY + timedelta(days=28))
+        nameless = UserFactory(authority=worker.authority, role=Role.SOCIAL_WORKER, email="")
+        OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
+                          assessment__request__allocated_worker=nameless, issued_date=TODAY - timedelta(days=27),
+                          window_end_date=TODAY + timedelta(days=1))
+        assert reminders.reminders_send(now=NOW) == 0
+        assert mail.outbox == []
+
+    def test_a_failed_send_records_nothing_so_the_next_run_retries(self, worker, monkeypatch):  # type: ignore[no-untyped-def]
+        OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
+                          assessment__request__allocated_worker=worker, issued_date=TODAY - timedelta(days=25),
+                          window_end_date=TODAY + timedelta(days=3))
+
+        def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise OSError("mail server down")
+
+        monkeypatch.setattr(reminders, "send_mail", broken)
+        with pytest.raises(OSError):
+            reminders.reminders_send(now=NOW)
+        assert not SentReminder.objects.exists()
+        monkeypatch.undo()
+        assert reminders.reminders_send(now=NOW) == 1
+
+
+class TestDueItems:
+    def test_the_asf_window_closes_three_months_after_approval(self, worker, settings):  # type: ignore[no-untyped-def]
+        assessment = ApprovedAssessmentFactory(request__responsible_authority=worker.authority,
+                                               approved_date=date(2026, 8, 28), completed_date=date(2026, 8, 27),
+                                               started_date=date(2026, 8, 1))
+        items = selectors.due_soon(user=worker, today=TODAY)
+        assert [(i.kind, i.deadline) for i in items] == [("ASF application window closes", date(2026, 11, 28))]
+        settings.ASF_APPLICATION_WINDOW_MONTHS = 4
+        assert selectors.due_soon(user=worker, today=TODAY) == []
+        assert assessment.pk
+
+    def test_bank_holidays_do_not_count_toward_the_horizon(self, worker):  # type: ignore[no-untyped-def]
+        # From Wed 23 Dec 2026, 3 working days reach Wed 30 Dec (25 and 28 Dec are bank holidays).
+        today = date(2026, 12, 23)
+        OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
+                          issued_date=today - timedelta(days=20), window_end_date=date(2026, 12, 30))
+        assert len(selectors.due_soon(user=worker, today=today, horizon=3)) == 1
+        assert len(selectors.due_soon(user=worker, today=today, horizon=2)) == 0
+
+
+class TestDailyTask:
+    def test_the_daily_task_is_in_the_beat_schedule(self):  # type: ignore[no-untyped-def]
+        task = PeriodicTask.objects.get(task="support.daily")
+        assert task.enabled and task.crontab is not None
+
+    def test_the_daily_task_runs_the_three_jobs(self):  # type: ignore[no-untyped-def]
+        assert set(daily()) == {"windows_ended", "families_moved", "reminders_sent"}
