@@ -81,7 +81,9 @@ def prepare(total: int) -> tuple[int, int]:
     if batch:
         UsageRecord.objects.bulk_create(batch)
     ids = UsageRecord.objects.filter(contract=contract).order_by("id").values_list("id", flat=True)
-    return ids.first(), ids.last()
+    first, last = ids.first(), ids.last()
+    assert first is not None and last is not None
+    return first, last
 
 
 def queryset(first_id: int, rows: int):  # type: ignore[no-untyped-def]
@@ -141,11 +143,11 @@ def measure(name: str, first_id: int, rows: int) -> dict:
             began = time.perf_counter()
             count = METHODS[name](first_id, rows, path)
             seconds = time.perf_counter() - began
-            result = {"rows": count, "seconds": seconds, "start_kb": start_rss, "peak_kb": _status("VmHWM"),
+            result: dict = {"rows": count, "seconds": seconds, "start_kb": start_rss, "peak_kb": _status("VmHWM"),
                       "bytes": os.path.getsize(path)}
             os.unlink(path)
         except Exception as exc:  # reported, not raised: the parent carries on with the other methods
-            result = {"error": repr(exc)}
+            result = {"error": repr(exc)}  # type: ignore[no-redef]
         os.write(write, json.dumps(result).encode())
         os.close(write)
         os._exit(0)
