@@ -9,6 +9,7 @@ from django import forms
 from moneyed import Money
 
 from core.forms import GovukDateField, GovukForm
+from core.uploads import validate_spreadsheet_upload
 from organisations.models import Provider
 from support.models import Assessment, ServiceType
 
@@ -138,7 +139,7 @@ class RemittanceForm(GovukForm):
     authority: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, label="Authority paid", empty_label=None)  # type: ignore[arg-type]
     payment_date = GovukDateField(label="Date the fund paid")
-    file = forms.FileField(label="Remittance file (CSV or Excel)",
+    file = forms.FileField(label="Remittance file (CSV or Excel)", validators=[validate_spreadsheet_upload],
                            help_text="Columns: fund reference, amount. A header row is expected.")
 
     def __init__(self, *args: Any, authorities: Any, **kwargs: Any) -> None:
