@@ -20,14 +20,14 @@ from .models import Household, NoticeStatus, Person, ServiceType
 # Stages a demo request is taken to, in process order.
 STAGES = (
     "received", "withdrawn", "assessing", "urgent_support", "assessment_submitted", "assessment_approved",
-    "notice_open", "window_passed", "decision_submitted", "decision_returned", "decided", "not_provided",
-    "plan_draft", "plan_in_place", "plan_ended",
+    "notice_open", "window_passed", "notice_answered", "decision_submitted", "decision_returned", "decided",
+    "not_provided", "plan_draft", "plan_in_place", "plan_ended",
 )
 # How many days before today each stage's request was received, so every step lands on or before today.
 RECEIVED_DAYS_AGO = {
     "received": 3, "withdrawn": 20, "assessing": 12, "urgent_support": 9, "assessment_submitted": 26,
-    "assessment_approved": 110, "notice_open": 47, "window_passed": 58, "decision_submitted": 40,
-    "decision_returned": 42, "decided": 45, "not_provided": 70,
+    "assessment_approved": 110, "notice_open": 47, "window_passed": 58, "notice_answered": 33,
+    "decision_submitted": 40, "decision_returned": 42, "decided": 45, "not_provided": 70,
     "plan_draft": 50, "plan_in_place": 120, "plan_ended": 400,
 }
 
@@ -67,6 +67,8 @@ FAMILIES = [
            date(2016, 1, 1), "decision_submitted", town="Folkestone", postcode="CT20 1AA"),
     Family("kent", "Foster", "Kate Foster", "Jacob", date(2013, 5, 14), "adoption", date(2017, 3, 30), "kent",
            "kent", date(2016, 2, 2), "decision_returned", town="Deal", postcode="CT14 6AA"),
+    Family("kent", "Bennett", "Joe Bennett", "Amelia", date(2014, 9, 21), "adoption", date(2018, 1, 18), "kent",
+           "kent", date(2017, 3, 3), "notice_answered", town="Herne Bay", postcode="CT6 5AA"),
     Family("kent", "Evans", "Gareth Evans", "Tom", date(2011, 4, 4), "adoption", date(2015, 2, 26), "kent", "kent",
            date(2014, 6, 1), "decided", town="Margate", postcode="CT9 1AA"),
     Family("kent", "Murphy", "Siobhan Murphy", "Liam", date(2013, 10, 9), "adoption", date(2018, 8, 8), "kent", "kent",
@@ -174,6 +176,8 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
         decided = d + timedelta(days=30)
         services.notice_record_response(notice=notice, response=NoticeStatus.PERSON_SATISFIED, response_date=decided,
                                         by=sw, now=_at(decided))
+    if stage == "notice_answered":
+        return
     decision = services.decision_record(
         notice=notice, by=sw, now=_at(decided), decided_date=decided,
         outcome="not_provide" if stage == "not_provided" else "provide",

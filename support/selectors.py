@@ -133,7 +133,7 @@ def household_timeline(*, user: Any, household: Household) -> list[TimelineEvent
     for change in changes:
         name = _SUBJECT_NAMES.get(change.subject, change.subject)
         if change.transition == "create":
-            title = f"{name} {change.request.reference} recorded"
+            title = f"{name} recorded ({change.request.reference})"
         else:
             title = f"{name}: {_state_label(change.subject, change.to_state).lower()}"
         events.append(TimelineEvent(
@@ -266,3 +266,31 @@ def home_counts(*, user: Any, today: date) -> dict[str, int]:
     due = len(due_soon(user=user, today=today, mine=user.role == Role.SOCIAL_WORKER))
     waiting = len(approvals_waiting(user=user, today=today)) if user.role == Role.TEAM_MANAGER else 0
     return {"mine": mine, "due": due, "waiting": waiting}
+
+
+def next_steps(*, user: Any) -> list[dict[str, Any]]:
+    """Steps waiting for the user on requests allocated to them, each with the link that does it."""
+    mine = SupportRequest.objects.for_user(user).filter(stage__in=OPEN_STAGES, allocated_worker=user)
+    rows: list[dict[str, Any]] = []
+    related = ("request__child", "request__person")
+    for a in Assessment.objects.filter(request__in=mine, status=ApprovalStatus.RETURNED).select_related(*related):
+        rows.append({"label": "Change the returned assessment", "request": a.request,
+                     "url": reverse("support:assessment_edit", args=[a.pk])})
+    waiting = (NoticeOfProposal.objects.filter(request__in=mine, decision__isnull=True)
+               .exclude(status=NoticeStatus.OPEN).select_related(*related))
+    for n in waiting:
+        rows.append({"label": "Record the decision", "request": n.request,
+                     "url": reverse("support:decision_record", args=[n.pk])})
+    for d in Decision.objects.filter(request__in=mine, status=ApprovalStatus.RETURNED).select_related(*related):
+        rows.append({"label": "Change the returned decision", "request": d.request,
+                     "url": reverse("support:decision_resubmit", args=[d.pk])})
+    to_plan = (mine.filter(stage=RequestStage.DECIDED, decisions__status=ApprovalStatus.APPROVED,
+                           decisions__outcome="provide")
+               .exclude(plans__status=PlanStatus.DRAFT).select_related("child", "person"))
+    for r in to_plan:
+        rows.append({"label": "Write the support plan", "request": r,
+                     "url": reverse("support:plan_create", args=[r.pk])})
+    for p in SupportPlan.objects.filter(request__in=mine, status=PlanStatus.DRAFT).select_related(*related):
+        rows.append({"label": f"Finish and put in place the draft plan (version {p.version})", "request": p.request,
+                     "url": reverse("support:plan_detail", args=[p.pk])})
+    return rows

@@ -106,6 +106,7 @@ def _caseload_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
     query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
     return render(request, "support/caseload.html", {
         "form": form, "page_obj": page, "mine": mine, "query_string": query,
+        "next_steps": selectors.next_steps(user=request.user) if mine else [],
         "title": "My caseload" if mine else "Team caseload", "filtered": bool(filters),
     })
 

@@ -178,6 +178,16 @@ class TestCaseload:
         mine = client.get(reverse("support:caseload"))
         assert mine.context["page_obj"].paginator.count == 30
 
+    def test_my_caseload_lists_the_steps_waiting_for_me(self, client, worker, kent):  # type: ignore[no-untyped-def]
+        notice = OpenNoticeFactory(assessment__request__responsible_authority=kent,
+                                   assessment__request__allocated_worker=worker,
+                                   status="person_satisfied", response_date=date(2026, 11, 1))
+        OpenNoticeFactory(assessment__request__responsible_authority=kent, status="person_satisfied",
+                          response_date=date(2026, 11, 1))  # someone else's
+        steps = signed_in(client, worker).get(reverse("support:caseload")).context["next_steps"]
+        assert [(s["label"], s["url"]) for s in steps] == [
+            ("Record the decision", reverse("support:decision_record", args=[notice.pk]))]
+
     def test_the_caseload_query_count_does_not_grow_with_rows(self, client, worker, kent):  # type: ignore[no-untyped-def]
         SupportRequestFactory(responsible_authority=kent, allocated_worker=worker)
         signed_in(client, worker)
@@ -200,6 +210,39 @@ class TestDueSoon:
         items = page.context["items"]
         assert [(i.kind, i.request.pk) for i in items] == [("Representations window ends", notice.request_id)]
         assert "Representations window ends" in page.content.decode()
+
+
+    def test_the_due_soon_query_count_does_not_grow_with_rows(self, client, worker, kent):  # type: ignore[no-untyped-def]
+        today = timezone.localdate()
+
+        def notice():  # type: ignore[no-untyped-def]
+            OpenNoticeFactory(assessment__request__responsible_authority=kent,
+                              assessment__request__allocated_worker=worker,
+                              issued_date=today - timedelta(days=27), window_end_date=today + timedelta(days=1))
+
+        notice()
+        signed_in(client, worker)
+        with CaptureQueriesContext(connection) as few:
+            client.get(reverse("support:due_soon"))
+        for _ in range(5):
+            notice()
+        with CaptureQueriesContext(connection) as many:
+            response = client.get(reverse("support:due_soon"))
+        assert len(response.context["items"]) == 6
+        assert len(many.captured_queries) == len(few.captured_queries)
+
+
+    def test_the_approvals_queue_query_count_does_not_grow_with_rows(self, client, manager, kent):  # type: ignore[no-untyped-def]
+        SubmittedAssessmentFactory(request__responsible_authority=kent)
+        signed_in(client, manager)
+        with CaptureQueriesContext(connection) as few:
+            client.get(reverse("support:approvals"))
+        for _ in range(4):
+            SubmittedAssessmentFactory(request__responsible_authority=kent)
+        with CaptureQueriesContext(connection) as many:
+            response = client.get(reverse("support:approvals"))
+        assert len(response.context["rows"]) == 5
+        assert len(many.captured_queries) == len(few.captured_queries)
 
 
 class TestJourneyByPage:
