@@ -142,7 +142,9 @@ def person_requests_to_refer(*, user: Any) -> QuerySet[SupportRequest]:
 
 def referral_detail(*, user: Any, pk: int) -> Referral:
     """The referral for the authority's page, or Referral.DoesNotExist when it is out of scope."""
-    return referrals_for(user).select_related("previous", "created_by", "planned_service__plan").get(pk=pk)
+    return referrals_for(user).select_related(
+        "previous", "created_by", "planned_service__plan", "support_request__child__household"
+    ).get(pk=pk)
 
 
 def referral_history(*, referral: Referral) -> list[ReferralStatusChange]:
@@ -236,7 +238,9 @@ def provider_inbox(*, user: Any, queue: str = "new") -> QuerySet[Referral]:
 
 def provider_referral(*, user: Any, pk: int) -> Referral:
     """A referral sent to the user's organisation, or Referral.DoesNotExist."""
-    return Referral.objects.for_user(user).select_related(*LIST_RELATED).get(pk=pk)
+    return Referral.objects.for_user(user).select_related(*LIST_RELATED, "support_request__child__household").get(
+        pk=pk
+    )
 
 
 # ---- waiting times --------------------------------------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""Home-page panels for commissioning: what is waiting for each role."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+
+from core import home
+from organisations.models import Role
+
+from . import selectors
+
+
+@home.register(roles=(Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.LEAD_COMMISSIONER), order=40)
+def referrals_panel(*, user: Any, today: date) -> dict | None:
+    counts = selectors.queue_counts(user=user, today=today)
+    items = [
+        {"count": counts["to_send"], "label": "referrals to send", "url": reverse("commissioning:to_send")},
+        {"count": counts["declined"], "label": "declined referrals to re-route",
+         "url": reverse("commissioning:to_send")},
+        {"count": counts["waiting"], "label": "sent and waiting for the provider",
+         "url": reverse("commissioning:waiting")},
+        {"count": counts["overdue"], "label": "overdue provider responses", "url": reverse("commissioning:overdue")},
+    ]
+    if user.role == Role.TEAM_MANAGER:
+        waiting = selectors.spot_purchases_waiting(user=user).count()
+        items.append({"count": waiting, "label": "spot purchases to decide",
+                      "url": reverse("commissioning:spot_queue")})
+    panel: dict = {"title": "Referrals", "counts": items}
+    if user.role == Role.LEAD_COMMISSIONER:
+        panel["links"] = [{"label": "Waiting times by provider and contract",
+                           "url": reverse("commissioning:waiting_times")}]
+    return panel
+
+
+@home.register(roles=(Role.PROVIDER_STAFF,), order=10)
+def provider_panel(*, user: Any, today: date) -> dict | None:
+    new = selectors.provider_inbox(user=user, queue="new").count()
+    current = selectors.provider_inbox(user=user, queue="open").count()
+    url = reverse("commissioning:inbox")
+    return {"title": "Referrals to your organisation", "counts": [
+        {"count": new, "label": "waiting for your answer", "url": url},
+        {"count": current, "label": "accepted or in progress", "url": url},
+    ]}
