@@ -107,6 +107,7 @@ class TestFinancialYear:
         with pytest.raises(RuleError):
             financial_year_bounds(bad)
 
+    @settings(deadline=None)
     @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
     def test_every_date_lies_inside_its_named_year(self, day):
         start, end = financial_year_bounds(financial_year(day))
@@ -338,7 +339,7 @@ def _split(rule_set, ytd_t, ytd_a, t, a):
 
 
 class TestProperties:
-    @settings(max_examples=300)
+    @settings(max_examples=300, deadline=None)
     @given(rule_sets, pennies, pennies, pennies, pennies)
     def test_fund_plus_authority_is_the_request_and_neither_is_negative(self, rule_set, ytd_t, ytd_a, t, a):
         result = _split(rule_set, ytd_t, ytd_a, t, a)
@@ -346,7 +347,7 @@ class TestProperties:
         assert result.fund.amount >= 0 and result.authority.amount >= 0
         assert result.fund.amount == result.fund.amount.quantize(Decimal("0.01"))
 
-    @settings(max_examples=300)
+    @settings(max_examples=300, deadline=None)
     @given(rule_sets, pennies, pennies, pennies, pennies, pennies, pennies)
     def test_splitting_a_request_in_two_gives_the_same_total(self, rule_set, ytd_t, ytd_a, t1, a1, t2, a2):
         whole = _split(rule_set, ytd_t, ytd_a, t1 + t2, a1 + a2)
@@ -355,7 +356,7 @@ class TestProperties:
         assert first.fund + second.fund == whole.fund
         assert first.authority + second.authority == whole.authority
 
-    @settings(max_examples=200)
+    @settings(max_examples=200, deadline=None)
     @given(rule_sets, st.lists(st.tuples(pennies, pennies), min_size=1, max_size=8))
     def test_the_cumulative_fund_never_passes_the_yearly_maximum(self, rule_set, requests):
         ytd_t = ytd_a = Money(0, "GBP")
@@ -371,7 +372,7 @@ class TestProperties:
         else:
             assert fund == ytd_t + ytd_a
 
-    @settings(max_examples=200)
+    @settings(max_examples=200, deadline=None)
     @given(rule_sets, pennies, pennies, pennies, pennies)
     def test_the_order_of_two_applications_does_not_change_the_year_total(self, rule_set, t1, a1, t2, a2):
         zero = Money(0, "GBP")
