@@ -65,7 +65,9 @@ def seed(ctx: DemoContext) -> None:
         name=PARTNERSHIP, defaults={"short_name": "APSE", "live_date": date(2020, 11, 1)}
     )
     ctx.count("partnerships", created)
-    partnership.members.add(*authorities.values())
+    missing = [a for a in authorities.values() if not partnership.members.filter(pk=a.pk).exists()]
+    if missing:
+        partnership.members.add(*missing)
     for service, code in [
         (BusinessService.ADOPTION_SUPPORT, "kent"),
         (BusinessService.COMMISSIONING, "kent"),

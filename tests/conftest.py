@@ -9,7 +9,10 @@ def _replay_data_migrations() -> None:
     from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.operations.special import RunPython, RunSQL
 
-    loader = MigrationLoader(connection, ignore_no_migrations=True, load=True)
+    from django.test.utils import override_settings
+
+    with override_settings(MIGRATION_MODULES={}):  # pytest-django disables them under --nomigrations
+        loader = MigrationLoader(connection, ignore_no_migrations=True, load=True)
     plan = []
     for leaf in loader.graph.leaf_nodes():
         for node in loader.graph.forwards_plan(leaf):
@@ -25,6 +28,16 @@ def _replay_data_migrations() -> None:
                     operation.code(apps, editor)
                 elif isinstance(operation, RunSQL):
                     operation._run_sql(editor, operation.sql)
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    """A transactional test empties every table when it ends, seeded catalogues included; ask Django to reload
+    the database's starting content at the start of each one (serialized rollback), so test order never matters."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
+                            append=False)
 
 
 @pytest.fixture(autouse=True, scope="session")

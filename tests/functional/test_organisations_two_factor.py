@@ -99,6 +99,7 @@ def test_check_deploy_is_clean_with_production_settings():  # type: ignore[no-un
                SECRET_KEY="x" * 60 + "production-like-secret-key-for-the-check",
                DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/raa"),
                ALLOWED_HOSTS="support.example.gov.uk")
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process; never in deployment
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,5 @@
 import io
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -15,15 +16,12 @@ def counts() -> dict[str, int]:
 
 
 class TestSeedDemo:
-    def test_running_twice_leaves_the_same_counts(self):  # type: ignore[no-untyped-def]
+    def test_running_twice_leaves_the_same_counts_and_every_role(self):  # type: ignore[no-untyped-def]
         call_command("seed_demo", password="demo-password-123", stdout=io.StringIO())
         first = counts()
         call_command("seed_demo", password="another-password-456", stdout=io.StringIO())
         assert counts() == first
         assert User.objects.get(username="kent.social_worker").check_password("demo-password-123")
-
-    def test_creates_every_role_for_every_authority_and_the_partnership_users(self):  # type: ignore[no-untyped-def]
-        call_command("seed_demo", password="demo-password-123", stdout=io.StringIO())
         for code in ("kent", "medway", "bexley"):
             for role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FINANCE_OFFICER):
                 user = User.objects.get(username=f"{code}.{role}")
@@ -33,10 +31,14 @@ class TestSeedDemo:
         assert User.objects.filter(role=Role.PROVIDER_STAFF).count() >= 5
 
     def test_a_generated_password_is_printed_once(self, monkeypatch):  # type: ignore[no-untyped-def]
+        from core.demo import DemoContext
+        from organisations import demo
+
         monkeypatch.delenv("DEMO_PASSWORD", raising=False)
         out = io.StringIO()
-        call_command("seed_demo", stdout=out)
-        assert "shown once" in out.getvalue()
+        demo.seed(DemoContext(today=date(2026, 11, 24), password="generated-1", password_generated=True, stdout=out))
+        assert "shown once" in out.getvalue() and "generated-1" in out.getvalue()
         again = io.StringIO()
-        call_command("seed_demo", stdout=again)
-        assert "shown once" not in again.getvalue()
+        demo.seed(DemoContext(today=date(2026, 11, 24), password="generated-2", password_generated=True,
+                              stdout=again))
+        assert "shown once" not in again.getvalue() and "generated-2" not in again.getvalue()
