@@ -8,6 +8,8 @@ class LedgerConfig(AppConfig):
         from core import navigation
         from organisations.models import Role
 
+        from . import home  # noqa: F401
+
         navigation.register(
             "Ledger",
             "ledger:accounts",

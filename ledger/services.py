@@ -120,6 +120,7 @@ def post(
     source: models.Model | None = None,
     now: datetime | None = None,
     _reverses: Transaction | None = None,
+    _source_ref: tuple[ContentType, str] | None = None,
 ) -> Transaction:
     """Write one balanced transaction, or raise a LedgerError and write nothing.
 
@@ -141,13 +142,18 @@ def post(
     if found is not None:
         return found
 
-    source_type = ContentType.objects.get_for_model(source) if source is not None else None
+    if source is not None:
+        source_type, source_id = ContentType.objects.get_for_model(source), str(source.pk)
+    elif _source_ref is not None:
+        source_type, source_id = _source_ref
+    else:
+        source_type, source_id = None, ""
     created = Transaction(
         transaction_date=transaction_date,
         memo=memo.strip()[:255],
         idempotency_key=idempotency_key,
         source_type=source_type,
-        source_id=str(source.pk) if source is not None else "",
+        source_id=source_id,
         reverses=_reverses,
         created_by=by if getattr(by, "pk", None) else None,
         created_at=now or timezone.now(),
@@ -191,19 +197,16 @@ def reverse(
     if already is not None and already.idempotency_key != idempotency_key:
         raise AlreadyReversed(f"Transaction {original.pk} was already reversed by transaction {already.pk}.")
     lines = [(entry.account, -entry.amount) for entry in original.entries.select_related("account")]
-    source = None
-    if original.source_type_id:
-        model = original.source_type.model_class()  # type: ignore[union-attr]
-        source = model._default_manager.filter(pk=original.source_id).first() if model else None
+    source_ref = (original.source_type, original.source_id) if original.source_type is not None else None
     created = post(
         lines=lines,
         memo=memo,
         idempotency_key=idempotency_key,
         transaction_date=transaction_date,
         by=by,
-        source=source,
         now=now,
         _reverses=None if already is not None else original,
+        _source_ref=source_ref,
     )
     if created.reverses_id != original.pk:
         raise IdempotencyConflict(

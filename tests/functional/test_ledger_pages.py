@@ -168,3 +168,15 @@ class TestAccountListQueries:
         with CaptureQueriesContext(connection) as many:
             client.get(url)
         assert len(many) == len(few)
+
+
+class TestHomePanel:
+    def test_a_finance_officer_sees_their_balances_on_the_home_page(self, client, world):  # type: ignore[no-untyped-def]
+        as_user(client, world["kent"])
+        body = client.get(reverse("home")).content.decode()
+        assert "Ledger balances today" in body
+        assert "£1,234.56" in body and "777.00" not in body
+
+    def test_a_social_worker_does_not(self, client, world):  # type: ignore[no-untyped-def]
+        as_user(client, world["kent"], Role.SOCIAL_WORKER)
+        assert "Ledger balances today" not in client.get(reverse("home")).content.decode()
