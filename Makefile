@@ -61,5 +61,10 @@ audit: install
 screenshots: install
 	$(BIN)/python scripts/with_services.py -- $(BIN)/pytest -q -s --nomigrations -m screenshots tests/e2e/test_screenshots.py
 
+# Benchmarks on a generated dataset, on a throwaway PostgreSQL: BENCH_ARGS="--scale national --fraction 0.1".
+BENCH_ARGS ?= --scale raa
+bench: install
+	$(BIN)/python scripts/with_services.py -- $(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

@@ -1,0 +1,335 @@
+"""Run every benchmark on one generated dataset; each figure is printed beside a baseline measured in the same run.
+
+    cd /work/main
+    .venv/bin/python scripts/with_services.py -- .venv/bin/python bench/run.py --scale raa
+    .venv/bin/python scripts/with_services.py -- .venv/bin/python bench/run.py --scale national --fraction 0.1
+    make bench BENCH_ARGS="--scale national --fraction 0.1"
+
+Steps, on the database in DATABASE_URL (a fresh one: with_services.py makes it):
+1. migrate, then `generate_dataset` (rows written per second);
+2. pages (work queues, caseload, child record) through Django's test client as a generated authority's user:
+   p50/p95 server time and query count, against /healthz (a trivial page) on the same client;
+3. fund headroom for a child-year (`claims.services.headroom_for`) against a bare indexed lookup of the
+   child-year limit row;
+4. apportionment of the busiest contract (`contracts.services.run_calculate`) against the raw SQL GROUP BY of the
+   same usage rows;
+5. usage import through `contracts.services.usage_import` against a plain `bulk_create` of the same rows;
+6. the xlsx export and ledger concurrency benchmarks others own (bench/export_usage.py,
+   bench/ledger_concurrency.py), run as they are, their output passed through.
+
+Timings depend on the machine and on whatever else runs on it: read the ratios. Results also go to
+var/bench/<scale>-<fraction>.json for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+RESULTS: list[dict[str, Any]] = []
+
+
+def record(name: str, figure: str, baseline: str, ratio: float | None, goal: str = "", **extra: Any) -> None:
+    RESULTS.append({"name": name, "figure": figure, "baseline": baseline, "ratio": ratio, "goal": goal, **extra})
+    ratio_text = f"{ratio:8.2f}x" if ratio is not None else "       -"
+    print(f"  {name:<44} {figure:<34} baseline {baseline:<28} ratio {ratio_text}  {goal}", flush=True)
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+
+def bench_pages(repeat: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from organisations.models import User
+    from support.models import Household
+
+    def user(role: str) -> Any:
+        return User.objects.filter(username__startswith="gen-001.", role=role).order_by("id").first()
+
+    social_worker, manager, finance = user("social_worker"), user("team_manager"), user("finance_officer")
+    household = Household.objects.filter(responsible_authority=social_worker.authority).order_by("-id")[0]
+    pages = [
+        ("support caseload (own)", social_worker, reverse("support:caseload")),
+        ("support team caseload", manager, reverse("support:team_caseload")),
+        ("referrals work queue (to send)", social_worker, reverse("commissioning:to_send")),
+        ("claims work queue", manager, reverse("claims:queue")),
+        ("child record (family page)", social_worker, reverse("support:household_detail", args=[household.pk])),
+        ("ledger accounts", finance, reverse("ledger:accounts")),
+    ]
+    for label, who, url in pages:
+        client = Client()
+        client.force_login(who)
+
+        def get(path: str = url, c: Client = client) -> None:
+            response = c.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")
+
+        get()  # warm caches and templates
+        get("/healthz")
+        queries: list[str] = []
+
+        def counting(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            queries.append(sql)  # noqa: B023 (runs inside this iteration only)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counting):
+            get()
+        times = timed(get, repeat)
+        base = timed(lambda: client.get("/healthz"), repeat)  # noqa: B023 (used at once, in this iteration)
+        p50, p95, b95 = pct(times, 50), pct(times, 95), pct(base, 95)
+        record(f"page: {label}", f"p50 {p50:6.1f} ms p95 {p95:6.1f} ms, {len(queries)} q",
+               f"/healthz p95 {b95:5.1f} ms", p95 / b95 if b95 else None, "goal p95 <= 150 ms, <= 15 queries",
+               p50_ms=p50, p95_ms=p95, queries=len(queries), baseline_p95_ms=b95)
+
+
+# ------------------------------------------------------------------------------------------------ headroom
+
+
+def bench_headroom(repeat: int) -> None:
+    try:
+        from claims.models import ASFApplication, ChildYearLimit
+        from claims.services import headroom_for
+    except ImportError as error:
+        print(f"  headroom: skipped ({error})")
+        return
+    apps = list(ASFApplication.objects.filter(status="draft").order_by("id")[:repeat]) or list(
+        ASFApplication.objects.order_by("id")[:repeat])
+    if not apps:
+        print("  headroom: skipped (no applications)")
+        return
+    headroom_for(application=apps[0])
+    started = time.perf_counter()
+    for app in apps:
+        headroom_for(application=app)
+    per = (time.perf_counter() - started) * 1000 / len(apps)
+    started = time.perf_counter()
+    for app in apps:
+        ChildYearLimit.objects.filter(child_id=app.child_id, financial_year=app.financial_year).first()
+    base = (time.perf_counter() - started) * 1000 / len(apps)
+    record("fund headroom for a child-year", f"{per:6.2f} ms each", f"indexed lookup {base:5.2f} ms",
+           per / base if base else None, "goal <= 5 ms", ms=per, baseline_ms=base)
+
+
+# ------------------------------------------------------------------------------------------------ apportionment
+
+
+def bench_apportionment() -> None:
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from djmoney.money import Money
+
+    from contracts import services
+    from contracts.models import Contract, UsageRecord
+
+    # The contract every generated authority shares, weighed by the sessions on every generated contract.
+    contract = (Contract.objects.filter(reference__startswith="GEN-").annotate(p=Count("parties"))
+                .order_by("-p", "id").first())
+    if contract is None:
+        print("  apportionment: skipped (no generated contract)")
+        return
+    sources = list(Contract.objects.filter(reference__startswith="GEN-").order_by("id"))
+    parties = list(contract.parties.values_list("id", flat=True))
+    source_ids = [c.pk for c in sources]
+    rows = UsageRecord.objects.filter(contract__in=source_ids, measure="sessions", authority__in=parties).count()
+    now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    start, end = date(2016, 4, 1), date(2026, 11, 2)
+    sql = ("SELECT authority_id, SUM(quantity) FROM contracts_usagerecord WHERE contract_id = ANY(%s) "
+           "AND measure = %s AND authority_id = ANY(%s) AND usage_date BETWEEN %s AND %s "
+           "GROUP BY authority_id ORDER BY authority_id")
+
+    def raw() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [source_ids, "sessions", parties, start, end])
+            cursor.fetchall()
+
+    def engine() -> None:
+        with transaction.atomic():
+            run = services.run_create(
+                contract=contract, title="Benchmark", total_cost=Money(Decimal("100000.00"), "GBP"),
+                cost_start_date=start, cost_end_date=end, basis="sessions", usage_start_date=start,
+                usage_end_date=end, by=None, now=now, basis_contracts=sources,
+            )
+            services.run_calculate(run=run, by=None, now=now)
+            transaction.set_rollback(True)
+
+    raw()
+    base = statistics.median(timed(raw, 5))
+    figure = statistics.median(timed(engine, 3))
+    record(f"apportionment over {rows:,} usage rows", f"{figure:8.1f} ms", f"raw GROUP BY {base:7.1f} ms",
+           figure / base if base else None, "goal <= 1.5x", ms=figure, baseline_ms=base, rows=rows)
+
+
+# ------------------------------------------------------------------------------------------------ usage import
+
+
+def bench_usage_import(rows: int) -> None:
+    import csv
+    import io
+
+    from django.db import transaction
+
+    from contracts import services
+    from contracts.models import Contract, UsageRecord
+    from organisations.models import User
+
+    contract = Contract.objects.filter(reference__startswith="GEN-").order_by("id")[0]
+    parties = list(contract.parties.order_by("id"))
+    by = User.objects.filter(role="lead_commissioner", partnership__members=contract.lead_authority).first()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(services.USAGE_COLUMNS)
+    data = []
+    for i in range(rows):
+        authority = parties[i % len(parties)]
+        day = date(2019, 4, 1).toordinal() + i % 700
+        data.append((contract.reference, authority.short_code, date.fromordinal(day).isoformat(), "hours",
+                     f"{1 + i % 7}.50"))
+    writer.writerows(data)
+    content = buffer.getvalue().encode()
+    now = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    with transaction.atomic():
+        report = services.usage_import(content=content, file_name="bench.csv", by=by, now=now, dry_run=False)
+        transaction.set_rollback(True)
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        UsageRecord.objects.bulk_create(
+            [UsageRecord(contract=contract, authority=parties[i % len(parties)],
+                         usage_date=date.fromisoformat(row[2]), measure="hours", quantity=Decimal(row[4]),
+                         source_key=f"bench:{i}") for i, row in enumerate(data)],
+            batch_size=5000,
+        )
+        transaction.set_rollback(True)
+    base = time.perf_counter() - started
+    rate, base_rate = rows / elapsed, rows / base
+    record(f"usage import of {rows:,} rows ({report.new_rows:,} new)",
+           f"{rate:8.0f} rows/s, peak {peak / 2**20:.0f} MB",
+           f"bulk_create {base_rate:8.0f} rows/s", rate / base_rate, "goal >= 2,000 rows/s, flat memory",
+           rows_per_s=rate, baseline_rows_per_s=base_rate, peak_mb=peak / 2**20)
+
+
+# ------------------------------------------------------------------------------------------------ others' benches
+
+
+def run_other(script: str, args: list[str]) -> None:
+    path = ROOT / "bench" / script
+    if not path.exists():
+        print(f"  {script}: not present yet, skipped")
+        RESULTS.append({"name": script, "skipped": True})
+        return
+    print(f"  {script} {' '.join(args)}:", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(path), *args], cwd=ROOT, capture_output=True, text=True)
+    for line in (done.stdout + done.stderr).splitlines():
+        print(f"    | {line}")
+    RESULTS.append({"name": script, "args": args, "exit": done.returncode, "output": done.stdout[-4000:],
+                    "seconds": time.perf_counter() - started})
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=["tiny", "raa", "national"], default="raa")
+    parser.add_argument("--fraction", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=30, help="requests per page (and headroom calls x10)")
+    parser.add_argument("--import-rows", type=int, default=0,
+                        help="usage rows to import (default: 100,000 x fraction at national, 10,000 otherwise)")
+    parser.add_argument("--skip-generate", action="store_true", help="use the dataset already in the database")
+    parser.add_argument("--skip-others", action="store_true", help="skip export_usage.py and ledger_concurrency.py")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    # One connection kept for the whole run, as a production server keeps it (CONN_MAX_AGE): the test settings'
+    # 0 would reconnect on every request, timing connection set-up and losing the captured query log.
+    connection.settings_dict["CONN_MAX_AGE"] = None
+
+    print(f"bench: scale {args.scale}, fraction {args.fraction}, seed {args.seed}; "
+          f"{os.cpu_count()} CPUs; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", flush=True)
+    call_command("migrate", verbosity=0)
+    if not args.skip_generate:
+        from core.dataset.generate import generate
+        from core.dataset.writer import Progress
+
+        started = time.perf_counter()
+        counts = generate(scale_name=args.scale, seed=args.seed, fraction=args.fraction,
+                          progress=Progress(enabled=sys.stderr.isatty()))
+        elapsed = time.perf_counter() - started
+        total = sum(counts.values())
+        record("generate_dataset", f"{total:,} rows in {elapsed:6.1f} s", "", None, "minutes",
+               rows=total, seconds=elapsed, counts=counts)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    rows = args.import_rows or (max(2000, round(100_000 * args.fraction)) if args.scale == "national" else 10_000)
+    for bench in (lambda: bench_pages(args.repeat), lambda: bench_headroom(args.repeat * 10), bench_apportionment,
+                  lambda: bench_usage_import(rows)):
+        try:
+            bench()
+        except Exception as error:  # one failing benchmark must not hide the others' figures
+            print(f"  FAILED: {type(error).__name__}: {str(error)[:300]}", flush=True)
+            RESULTS.append({"name": "failure", "error": f"{type(error).__name__}: {error}"[:1000]})
+    if not args.skip_others:
+        export_rows = str(max(10_000, round(1_000_000 * args.fraction))) if args.scale == "national" else "100000"
+        run_other("export_usage.py", ["--rows", export_rows])  # its own dataset, its own rows
+        connection.close()
+        run_other("ledger_concurrency.py", ["--workers", "8", "--posts", "200"])
+
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{args.scale}-{args.fraction}.json"
+    target.write_text(json.dumps({"scale": args.scale, "fraction": args.fraction, "seed": args.seed,
+                                  "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat(),
+                                  "results": RESULTS}, indent=1, default=str))
+    print(f"results written to {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
