@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from core.forms import GovukDateField, GovukForm
+from core.uploads import validate_spreadsheet_upload as check_upload
 
 from .models import ApportionmentRun, Contract, ExtensionOption, UsageMeasure
 
@@ -24,6 +25,7 @@ class UsageUploadForm(GovukForm):
             raise forms.ValidationError("The selected file must be a CSV file or an Excel workbook (.xlsx)")
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The selected file must be smaller than 20 MB")
+        check_upload(upload)  # content sniffing: a real .csv or a macro-free .xlsx (core.uploads)
         return upload
 
 
