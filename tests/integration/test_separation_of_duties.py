@@ -1,0 +1,202 @@
+"""Separation of duties at the service level (views are only one way in: tasks, commands, admin actions and the
+API call the same services). Nobody approves their own work; finance officers cannot draft applications; social
+workers cannot move money. Each refusal also leaves every table as it was."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from moneyed import Money
+
+from claims import services as claims
+from claims.models import Status
+from commissioning import services as commissioning
+from contracts import services as contracts
+from ledger import services as ledger
+from ledger.models import AccountCode
+from organisations.models import Role
+from support import services as support
+from tests.bad_inputs.conftest import changed, table_counts
+from tests.factories import ProviderUserFactory, UserFactory
+from tests.factories_claims import at, build, gbp, world
+from tests.factories_commissioning import RequestedSpotPurchaseFactory
+from tests.factories_contracts import NOW, ActiveContractFactory, UsageRecordFactory
+from tests.factories_support import SubmittedAssessmentFactory, SubmittedDecisionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kent() -> Any:
+    return world(short_code="kent")
+
+
+def refused(exc: type[BaseException] | tuple[type[BaseException], ...], call: Any) -> str:
+    before = table_counts()
+    with pytest.raises(exc) as raised:
+        call()
+    assert changed(before, table_counts()) == {}
+    return str(raised.value)
+
+
+class TestNobodyApprovesTheirOwnWork:
+    def test_an_assessment_author_who_is_a_manager_cannot_approve_it(self, kent):
+        assessment = SubmittedAssessmentFactory(author=kent.manager, request__child=kent.child)
+        message = refused(support.SelfApproval, lambda: support.assessment_approve(
+            assessment=assessment, by=kent.manager, now=at(date(2025, 5, 2))))
+        assert "another team manager" in message
+        other = UserFactory(role=Role.TEAM_MANAGER, authority=assessment.responsible_authority)
+        approved = support.assessment_approve(assessment=assessment, by=other, now=at(date(2025, 5, 2)))
+        assert approved.approved_by == other
+
+    def test_a_social_worker_cannot_approve_an_assessment(self, kent):
+        assessment = SubmittedAssessmentFactory(request__child=kent.child)
+        refused(support.SupportError, lambda: support.assessment_approve(
+            assessment=assessment, by=kent.social_worker, now=at(date(2025, 5, 2))))
+
+    def test_a_decision_author_cannot_approve_it(self):
+        decision = SubmittedDecisionFactory()
+        author = decision.author
+        author.role = Role.TEAM_MANAGER
+        author.save()
+        message = refused(support.SelfApproval, lambda: support.decision_approve(
+            decision=decision, by=author, now=at(decision.decided_date)))
+        assert "another team manager" in message
+
+    def test_the_author_of_an_application_cannot_approve_it_even_as_a_manager(self, kent):
+        app = claims.application_create(child=kent.child, assessment=kent.assessment, start_date=date(2025, 5, 8),
+                                        by=kent.manager, now=at(date(2025, 5, 3)))
+        claims.application_line_add(application=app, service_type=kent.therapy_type, provider=kent.provider,
+                                    sessions=1, unit_cost=gbp("500"), travel=gbp(0), by=kent.manager,
+                                    now=at(date(2025, 5, 3)), description_for_fund="DDP")
+        claims.application_send_to_manager(application=app, by=kent.manager, now=at(date(2025, 5, 3)))
+        message = refused(claims.NotPermitted, lambda: claims.application_manager_approve(
+            application=app, by=kent.manager, now=at(date(2025, 5, 4))))
+        assert "wrote" in message
+
+    def test_a_social_worker_cannot_approve_an_application(self, kent):
+        app = build(kent, Status.AWAITING_MANAGER)
+        other = UserFactory(role=Role.SOCIAL_WORKER, authority=kent.authority)
+        refused(claims.NotPermitted, lambda: claims.application_manager_approve(
+            application=app, by=other, now=at(date(2025, 5, 4))))
+
+    def test_a_spot_purchase_requester_cannot_approve_it(self):
+        spot = RequestedSpotPurchaseFactory()
+        requester = spot.requested_by
+        requester.role = Role.TEAM_MANAGER
+        requester.save()
+        message = refused(commissioning.SpotPurchaseError, lambda: commissioning.spot_purchase_approve(
+            spot_purchase=spot, by=requester, now=NOW))
+        assert "another manager" in message
+
+    def test_a_social_worker_cannot_approve_a_spot_purchase(self):
+        spot = RequestedSpotPurchaseFactory()
+        worker = UserFactory(role=Role.SOCIAL_WORKER, authority=spot.referral.authority)
+        refused(commissioning.SpotPurchaseError, lambda: commissioning.spot_purchase_approve(
+            spot_purchase=spot, by=worker, now=NOW))
+
+    def test_whoever_calculated_an_apportionment_cannot_approve_it(self, kent):
+        run = _calculated_run(kent, by=kent.finance)
+        message = refused(contracts.InvalidTransition, lambda: contracts.run_approve(run=run, by=kent.finance,
+                                                                                     now=NOW))
+        assert "Someone other than" in message
+
+
+class TestFinanceCannotDraftApplications:
+    def test_application_create_refuses_a_finance_officer(self, kent):
+        message = refused(claims.NotPermitted, lambda: claims.application_create(
+            child=kent.child, assessment=kent.assessment, start_date=date(2025, 5, 8), by=kent.finance,
+            now=at(date(2025, 5, 3))))
+        assert "draft" in message
+
+    @pytest.mark.parametrize("role", [Role.AUDITOR, Role.LEAD_COMMISSIONER, Role.PROVIDER_STAFF])
+    def test_application_create_refuses_other_non_caseworkers(self, kent, role):
+        user = (ProviderUserFactory() if role == Role.PROVIDER_STAFF
+                else UserFactory(role=role, authority=kent.authority))
+        refused(claims.NotPermitted, lambda: claims.application_create(
+            child=kent.child, assessment=kent.assessment, start_date=date(2025, 5, 8), by=user,
+            now=at(date(2025, 5, 3))))
+
+    def test_a_finance_officer_cannot_add_services_to_a_draft(self, kent):
+        app = build(kent, Status.DRAFT)
+        refused(claims.NotPermitted, lambda: claims.application_line_add(
+            application=app, service_type=kent.therapy_type, provider=kent.provider, sessions=1,
+            unit_cost=gbp("100"), travel=gbp(0), by=kent.finance, now=at(date(2025, 5, 3)),
+            description_for_fund="x"))
+
+
+class TestSocialWorkersCannotMoveMoney:
+    """Every claims service that posts to the ledger refuses a social worker."""
+
+    def test_recording_the_funds_approval(self, kent):
+        app = build(kent, Status.SUBMITTED)
+        refused(claims.NotPermitted, lambda: claims.application_approve(
+            application=app, by=kent.social_worker, now=at(date(2025, 5, 20)), decision_date=date(2025, 5, 20),
+            fund_reference="ASGSF-SW-1"))
+
+    def test_importing_a_remittance(self, kent):
+        app = build(kent, Status.APPROVED)
+        refused(claims.NotPermitted, lambda: claims.remittance_import(
+            authority=kent.authority, rows=[(2, app.fund_reference, str(app.approved_fund.amount))],
+            file_name="r.csv", payment_date=date(2025, 6, 30), by=kent.social_worker, now=at(date(2025, 6, 30))))
+
+    def test_recording_an_invoice(self, kent):
+        app = build(kent, Status.IN_DELIVERY)
+        refused(claims.NotPermitted, lambda: claims.invoice_record(
+            application=app, line=app.lines.get(), invoice_number="SW-1", invoice_date=date(2025, 6, 1),
+            amount=gbp("100"), by=kent.social_worker, now=at(date(2025, 6, 1))))
+
+    def test_paying_an_invoice(self, kent):
+        app = build(kent, Status.IN_DELIVERY, invoice_therapy=None)
+        invoice = claims.invoice_record(application=app, line=app.lines.get(), invoice_number="SW-2",
+                                        invoice_date=date(2025, 6, 1), amount=gbp("100"), by=kent.finance,
+                                        now=at(date(2025, 6, 1)))
+        refused(claims.NotPermitted, lambda: claims.invoice_pay(
+            invoice=invoice, paid_date=date(2025, 6, 10), by=kent.social_worker, now=at(date(2025, 6, 10))))
+
+    def test_confirming_the_spend(self, kent):
+        app = build(kent, Status.IN_DELIVERY)
+        refused(claims.NotPermitted, lambda: claims.application_confirm_spend(
+            application=app, by=kent.social_worker, now=at(date(2025, 8, 1)), confirmed_date=date(2025, 8, 1)))
+
+    @pytest.mark.xfail(strict=True, reason="contracts.services.run_recharge checks no role: the page is limited to "
+                       "finance officers but the service is not (tests/integration/test_contracts_runs.py recharges "
+                       "as a default-role user, so adding the check needs the contracts owner). See "
+                       "docs/reliability.md.")
+    def test_recharging_an_apportionment(self, kent):
+        maker = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
+        run = contracts.run_approve(run=_calculated_run(kent, by=maker), by=kent.finance, now=NOW)
+        refused(Exception, lambda: contracts.run_recharge(run=run, by=kent.social_worker, now=NOW,
+                                                         today=date(2018, 4, 30)))
+
+    @pytest.mark.xfail(strict=True, reason="ledger.services.post is role-agnostic (it trusts the calling service); "
+                       "the ledger owner has uncommitted changes to ledger/services.py. See docs/reliability.md.")
+    def test_posting_directly_to_the_ledger(self, kent):
+        ledger.chart_ensure(authority=kent.authority)
+        bank = ledger.account_for(authority=kent.authority, code=AccountCode.BANK)
+        receivable = ledger.account_for(authority=kent.authority, code=AccountCode.ASF_RECEIVABLE)
+        amount = Money(Decimal("10.00"), "GBP")
+        refused(Exception, lambda: ledger.post(
+            lines=[(bank, amount), (receivable, -amount)], memo="By a social worker", idempotency_key="sw-direct-1",
+            transaction_date=date(2025, 6, 1), by=kent.social_worker, now=at(date(2025, 6, 1))))
+
+
+def _calculated_run(kent: Any, *, by: Any) -> Any:
+    from tests.factories import AuthorityFactory
+
+    medway = AuthorityFactory(short_code="medway-sod", name="Medway")
+    contract = ActiveContractFactory(reference="SOD-1", lead_authority=kent.authority, parties=[medway],
+                                     start_date=date(2016, 4, 1), end_date=date(2018, 3, 31))
+    history = ActiveContractFactory(reference="SOD-H", lead_authority=kent.authority, parties=[medway],
+                                    start_date=date(2012, 4, 1), end_date=date(2015, 3, 31))
+    for authority, count in ((kent.authority, 3), (medway, 1)):
+        UsageRecordFactory(contract=history, authority=authority, usage_date=date(2013, 6, 1), measure="children",
+                           quantity=Decimal(count))
+    run = contracts.run_create(contract=contract, title="SoD", total_cost=gbp("1000.00"),
+                               cost_start_date=date(2016, 4, 1), cost_end_date=date(2018, 3, 31), basis="children",
+                               basis_label="children", basis_contracts=[history],
+                               usage_start_date=date(2012, 4, 1), usage_end_date=date(2015, 3, 31), by=by, now=NOW)
+    return contracts.run_calculate(run=run, by=by, now=NOW + timedelta(seconds=1))
