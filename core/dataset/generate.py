@@ -242,6 +242,8 @@ class SupportFacts:
     requests: list[tuple[int, int, int, date, str]]
     # assessment id -> (request id, authority, child, approved date, author, approver)
     assessments: list[tuple[int, int, int, int, date, int, int]]
+    # request id -> its plan's planned services (a referral is raised for one of them)
+    services_of: dict[int, list[int]]
 
 
 def _request_stage(rng: random.Random, received: date) -> str:
@@ -383,17 +385,19 @@ def _support(ctx: Context) -> SupportFacts:
                       "end_reason": "Support ended" if ended else "", "status": "ended" if ended else "active",
                       "author_id": author, "created_at": NOW})
         for _ in range(rng.randint(1, 2)):
-            services.append({"plan_id": pid, "service_type_id": rng.choice(ctx.service_types),
+            services.append({"request": rid, "plan_id": pid, "service_type_id": rng.choice(ctx.service_types),
                              "frequency": "Weekly for 12 weeks", "estimated_cost": _money(rng, 1000, 5000),
                              "estimated_cost_currency": "GBP", "provider_id": rng.choice(ctx.providers)})
+    services_of: dict[int, list[int]] = defaultdict(list)
     for sid, row in zip(w.ids(PlannedService, len(services)), services, strict=True):
         row["id"] = sid
+        services_of[row.pop("request")].append(sid)
     with transaction.atomic():
         w.write(SupportRequest, req_rows, total=len(req_rows))
         w.write(Assessment, assessments, total=len(assessments))
         w.write(SupportPlan, plans, total=len(plans))
         w.write(PlannedService, services, total=len(services))
-    return SupportFacts(requests=facts, assessments=a_facts)
+    return SupportFacts(requests=facts, assessments=a_facts, services_of=services_of)
 
 
 # ------------------------------------------------------------------------------------------------ commissioning
@@ -475,7 +479,8 @@ def _commissioning(ctx: Context, support: SupportFacts) -> list[tuple[int, int, 
         routed = status != "draft" or rng.random() < 0.5
         sent_flag = status not in ("draft", "cancelled")
         rows.append({
-            "id": fid, "authority_id": a, "support_request_id": rid, "planned_service_id": None,
+            "id": fid, "authority_id": a, "support_request_id": rid,
+            "planned_service_id": rng.choice(support.services_of[rid]) if rid in support.services_of else None,
             "service_type_id": rng.choice(ctx.service_types), "notes_for_provider": "Family prefers afternoons",
             "route_type": ("spot" if spot else "contract") if routed else "",
             "provider_id": provider if routed else None, "contract_id": (cid or None) if routed else None,
