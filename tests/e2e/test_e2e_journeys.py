@@ -11,9 +11,10 @@ from moneyed import Money
 from contracts import services as contract_services
 from organisations.models import Role
 from tests.factories import PASSWORD, AuthorityFactory, PartnershipFactory, PartnershipUserFactory, UserFactory
+from tests.factories_support import ChildFactory, LegalOrderFactory
 from tests.factories_contracts import NOW, ActiveContractFactory, KpiFactory, KpiReturnFactory, UsageRecordFactory
 
-from .conftest import sign_in
+from .conftest import _context, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,3 +56,65 @@ def test_lead_commissioner_reviews_contracts_monitoring_and_an_apportionment(pag
     assert "Calculated" in heading.inner_text()
     assert "Medway" in page.content()
     a11y.check(page)
+
+
+def _stage(page) -> str:  # type: ignore[no-untyped-def]
+    return page.locator("h1 + p.govuk-body").inner_text().strip()
+
+
+def _assessment_status(page) -> str:  # type: ignore[no-untyped-def]
+    row = page.locator(".govuk-summary-list__row").filter(has=page.locator("dt", has_text="Status"))
+    return row.locator("dd").first.inner_text().strip()
+
+
+def test_social_worker_records_a_request_and_assessment_without_javascript(  # type: ignore[no-untyped-def]
+        page_without_js, browser, live_server):
+    kent = AuthorityFactory(short_code="kent", name="Kent")
+    child = ChildFactory(household__responsible_authority=kent, first_name="Ava", last_name="Example",
+                         household__family_name="Example")
+    LegalOrderFactory(child=child)
+    worker = UserFactory(authority=kent, role=Role.SOCIAL_WORKER)
+    manager = UserFactory(authority=kent, role=Role.TEAM_MANAGER)
+    page = page_without_js
+
+    sign_in(page, worker.username, PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/support/families/{child.household_id}/")
+    page.get_by_role("link", name="Record a request for Ava").click()
+    assert page.get_by_role("heading", name="Record a request for support").is_visible()
+    page.get_by_label("Adoptive parent or special guardian").check()
+    page.get_by_label("What they are asking for").fill("Therapeutic parenting support after school exclusions")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/support/requests/*/")
+    assert "recorded" in page.locator(".govuk-notification-banner").inner_text()
+    assert _stage(page) == "Received"
+    request_url = page.url
+
+    page.get_by_role("link", name="Start the assessment of need").click()
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/support/assessments/*/")
+    page.get_by_label("The needs of the child, including developmental needs").fill("Developmental trauma")
+    page.get_by_label("Summary of assessed needs").fill("Therapeutic support for attachment difficulties")
+    page.get_by_role("button", name="Save and send for approval").click()
+    page.wait_for_url(request_url)
+    assert _stage(page) == "Assessing need"
+    assert _assessment_status(page) == "Waiting for approval"
+
+    manager_context = _context(browser, live_server, javascript=False)
+    try:
+        manager_page = manager_context.new_page()
+        sign_in(manager_page, manager.username, PASSWORD)
+        manager_page.wait_for_url("**/")
+        manager_page.goto(request_url)
+        manager_page.get_by_role("link", name="Approve or return the assessment").click()
+        manager_page.get_by_label("Approve", exact=True).check()
+        manager_page.get_by_role("button", name="Confirm").click()
+        manager_page.wait_for_url(request_url)
+        assert "The assessment is approved." in manager_page.locator(".govuk-notification-banner").inner_text()
+        assert _assessment_status(manager_page) == "Approved"
+    finally:
+        manager_context.close()
+
+    page.reload()
+    assert _assessment_status(page) == "Approved"
+    assert page.get_by_role("link", name="Send the notice of proposal").is_visible()
