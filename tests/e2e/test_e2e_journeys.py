@@ -8,11 +8,13 @@ from decimal import Decimal
 import pytest
 from moneyed import Money
 
+from claims.models import Status
 from contracts import services as contract_services
 from organisations.models import Role
 from tests.factories import PASSWORD, AuthorityFactory, PartnershipFactory, PartnershipUserFactory, UserFactory
-from tests.factories_support import ChildFactory, LegalOrderFactory
+from tests.factories_claims import build, world
 from tests.factories_contracts import NOW, ActiveContractFactory, KpiFactory, KpiReturnFactory, UsageRecordFactory
+from tests.factories_support import ChildFactory, LegalOrderFactory
 
 from .conftest import _context, sign_in
 
@@ -118,3 +120,36 @@ def test_social_worker_records_a_request_and_assessment_without_javascript(  # t
     page.reload()
     assert _assessment_status(page) == "Approved"
     assert page.get_by_role("link", name="Send the notice of proposal").is_visible()
+
+
+def test_finance_officer_opens_the_queue_an_approved_application_and_its_ledger_entries(  # type: ignore[no-untyped-def]
+        page, a11y):
+    w = world()
+    approved = build(w, Status.APPROVED, therapy="1200.00")
+    other_child, other_assessment = w.new_child()
+    submitted = build(w, Status.SUBMITTED, child=other_child, assessment_record=other_assessment)
+
+    sign_in(page, w.finance.username, PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/claims/")
+    assert page.get_by_role("heading", name="ASF applications").is_visible()
+    assert "Awaiting the fund's decision (1)" in page.content()  # the finance officer's default queue
+    assert submitted.reference in page.content() and approved.reference not in page.content()
+    a11y.check(page)
+    page.get_by_role("link", name="Awaiting funds (1)").click()
+    page.wait_for_url("**/claims/?queue=awaiting_funds")
+    assert approved.reference in page.content() and submitted.reference not in page.content()
+    a11y.check(page)
+
+    page.goto(f"/claims/{approved.pk}/")
+    assert approved.reference in page.get_by_role("heading", level=1).inner_text()
+    assert page.locator("h1 + p.govuk-body .govuk-tag").first.inner_text().strip() == approved.get_status_display()
+    a11y.check(page)
+
+    page.get_by_role("link", name="Every ledger entry for this application").click()
+    page.wait_for_url("**/ledger/entries/**")
+    assert page.get_by_role("heading", name="Ledger entries behind a record").is_visible()
+    entries = page.get_by_role("table").first
+    assert entries.is_visible()
+    assert "1,200.00" in entries.inner_text()
+    a11y.check(page)
