@@ -37,6 +37,13 @@ def _side(amount: Decimal) -> dict:
     }
 
 
+def _page(request: HttpRequest, entries: Any) -> tuple[Any, list]:
+    """A page of entries, always fetched with one query (so an empty list costs what a full one does)."""
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    offset = (page.number - 1) * PER_PAGE
+    return page, list(entries[offset : offset + PER_PAGE])
+
+
 def _entry_rows(entries: Any, *, running: bool = False) -> list[dict]:
     rows, total = [], Decimal("0.00")
     for entry in entries:
@@ -88,14 +95,14 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(
         Account.objects.for_user(request.user).select_related("authority", "counterparty"), pk=pk
     )
-    page = Paginator(selectors.account_entries(account=account), PER_PAGE).get_page(request.GET.get("page"))
+    page, entries = _page(request, selectors.account_entries(account=account))
     return render(
         request,
         "ledger/account_detail.html",
         {
             "account": account,
             "balance": format_gbp(selectors.balance(account=account)),
-            "rows": _entry_rows(page.object_list),
+            "rows": _entry_rows(entries),
             "page_obj": page,
         },
     )
@@ -165,11 +172,11 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         entries = selectors.entries_for_source_label(content_type=content_type, source_id=source_id).filter(
             pk__in=Entry.objects.for_user(request.user).values("pk")
         )
-        page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+        page, shown = _page(request, entries)
         context.update(
             source=f"{content_type.app_label}.{content_type.model}:{source_id}",
             source_name=content_type.name,
-            rows=_entry_rows(page.object_list),
+            rows=_entry_rows(shown),
             page_obj=page,
             query_string=f"source={content_type.app_label}.{content_type.model}:{source_id}",
         )
