@@ -21,6 +21,18 @@ from .conftest import _context, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def seeded_catalogues():  # type: ignore[no-untyped-def]
+    """A transactional test before this one may have emptied the seeded catalogues (the service types and the fund
+    rule sets); the migrations' seed functions are idempotent, so run them again."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in ("support.migrations.0002_seed_service_catalogue", "claims.migrations.0002_seed_fund_rule_sets"):
+        importlib.import_module(module).seed(apps, None)
+
+
 def test_lead_commissioner_reviews_contracts_monitoring_and_an_apportionment(page, a11y):  # type: ignore[no-untyped-def]
     kent, medway, bexley = (AuthorityFactory(short_code=c, name=c.title()) for c in ("kent", "medway", "bexley"))
     partnership = PartnershipFactory(members=[kent, medway, bexley])
@@ -123,7 +135,7 @@ def test_social_worker_records_a_request_and_assessment_without_javascript(  # t
 
 
 def test_finance_officer_opens_the_queue_an_approved_application_and_its_ledger_entries(  # type: ignore[no-untyped-def]
-        page, a11y):
+        page, a11y, seeded_catalogues):
     w = world()
     approved = build(w, Status.APPROVED, therapy="1200.00")
     other_child, other_assessment = w.new_child()
