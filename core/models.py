@@ -88,3 +88,8 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display().lower()} {self.object_repr} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def household_id(self) -> int | None:
+        prefix = "support.household:"
+        return int(self.family_key[len(prefix):]) if self.family_key.startswith(prefix) else None

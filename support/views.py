@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from moneyed import Money
 
+from core.audit import record_access
 from organisations.access import role_required
 from organisations.models import Authority, Role
 from organisations.scoping import authority_ids_for
@@ -158,6 +159,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         household = selectors.household_for_record(user=request.user, pk=pk)
     except Household.DoesNotExist as exc:
         raise Http404("No such family") from exc
+    record_access(user=request.user, obj=household, request=request, authority=household.responsible_authority)
     return render(request, "support/household_detail.html", {
         "household": household, "timeline": selectors.household_timeline(user=request.user, household=household),
         "can_write": request.user.role in WRITERS,  # type: ignore[union-attr]
@@ -294,6 +296,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         support_request = selectors.request_for_page(user=request.user, pk=pk)
     except SupportRequest.DoesNotExist as exc:
         raise Http404("No such request") from exc
+    subject: Any = support_request.child or support_request.person
+    record_access(user=request.user, obj=subject, request=request, authority=support_request.responsible_authority,
+                  family=support_request.child.household if support_request.child else subject)
     steps = selectors.request_steps(request=support_request)
     role = request.user.role  # type: ignore[union-attr]
     return render(request, "support/request_detail.html", {
