@@ -408,6 +408,8 @@ def remittance_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         pending = request.session.get("claims_remittance")
         form = RemittanceForm(authorities=authorities)
+        form.full_clean()  # an unbound form: no field errors, but room for the confirm step's own error
+        form.cleaned_data = {}
         if not pending:
             form.add_error(None, "Upload the file again: the checked rows have expired.")
         else:

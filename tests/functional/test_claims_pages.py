@@ -213,6 +213,13 @@ class TestRemittancePage:
         assert "Unmatched" in body and "NOPE-1" in body and "Nothing was imported" in body
         assert Remittance.objects.count() == before
 
+    def test_a_confirm_with_nothing_checked_gets_the_error_summary(self, client, kent):
+        before = Remittance.objects.count()
+        response = signed_in(client, kent.finance).post(reverse("claims:remittance_import"), {"confirm": "yes"})
+        body = response.content.decode()
+        assert response.status_code == 200 and "govuk-error-summary" in body and "Upload the file again" in body
+        assert Remittance.objects.count() == before
+
     def test_check_then_confirm(self, client, kent):
         app = build(kent, Status.APPROVED, therapy="700.00")
         before = Remittance.objects.count()
