@@ -15,6 +15,7 @@ from django.db.models import Q
 from import_export import fields, resources, widgets
 from moneyed import Money
 
+from core.spreadsheets import neutralise
 from organisations.models import Authority, Provider
 
 from . import services
@@ -120,6 +121,13 @@ class MeasureWidget(widgets.Widget):
         return value
 
 
+class NeutralisedExport:
+    """Every exported text cell beginning with = + - @ (or tab, CR) is made inert for spreadsheet programs."""
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return neutralise(super().export_field(field, instance, **kwargs))  # type: ignore[misc]
+
+
 class UsageImportResource(resources.ModelResource):
     """Historic usage. The service adds a `source_key` column ("import:<batch>:<row>") before the import, so
     the same file imported again finds its rows and skips them unchanged."""
@@ -183,7 +191,7 @@ class UsageImportResource(resources.ModelResource):
         return None
 
 
-class UsageExportResource(resources.ModelResource):
+class UsageExportResource(NeutralisedExport, resources.ModelResource):
     """Usage as a finance officer reads it (and as the import takes it back)."""
 
     contract = fields.Field(attribute="contract__reference", column_name="contract_reference")
@@ -235,7 +243,7 @@ class PartiesWidget(widgets.ManyToManyWidget):
         return found
 
 
-class ContractResource(resources.ModelResource):
+class ContractResource(NeutralisedExport, resources.ModelResource):
     """The register for the admin. The state is exported but never imported (the machine moves it); writes go
     through `services.contract_create` / `services.contract_update`."""
 

@@ -96,19 +96,12 @@ def test_the_streaming_usage_export_neutralises_references_and_keys(hostile):
     assert sorted(quantities) == [70, 115, 430]
 
 
-ADMIN_EXPORT_GAP = pytest.mark.xfail(
-    strict=True, reason="django-import-export's admin exports (contracts/resources.py UsageExportResource and "
-    "ContractResource, csv and xlsx) write text as it is: no neutraliser on that path yet. See docs/reliability.md.")
-
-
-@ADMIN_EXPORT_GAP
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_admin_usage_export_neutralises_text(hostile, fmt):
     dataset = UsageExportResource().export()
     _check_dataset(dataset, fmt, [*DANGEROUS[3:], "-HIST"])
 
 
-@ADMIN_EXPORT_GAP
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_admin_register_export_neutralises_text(hostile, fmt):
     dataset = ContractResource().export()
