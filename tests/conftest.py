@@ -8,7 +8,6 @@ def _replay_data_migrations() -> None:
     from django.apps import apps
     from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.operations.special import RunPython, RunSQL
-
     from django.test.utils import override_settings
 
     with override_settings(MIGRATION_MODULES={}):  # pytest-django disables them under --nomigrations
