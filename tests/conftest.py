@@ -29,14 +29,35 @@ def _replay_data_migrations() -> None:
                     operation._run_sql(editor, operation.sql)
 
 
-def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
-    """A transactional test empties every table when it ends, seeded catalogues included; ask Django to reload
-    the database's starting content at the start of each one (serialized rollback), so test order never matters."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
-            item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
-                            append=False)
+# Data migrations that seed reference data (idempotent: get_or_create / update_or_create). Add new ones here.
+SEED_MIGRATIONS = (
+    "support.migrations.0002_seed_service_catalogue",
+    "support.migrations.0004_daily_beat_schedule",
+    "claims.migrations.0002_seed_fund_rule_sets",
+)
+
+
+def _reseed() -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.db.migrations.operations.special import RunPython
+
+    for name in SEED_MIGRATIONS:
+        for operation in importlib.import_module(name).Migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request):  # type: ignore[no-untyped-def]
+    """A transactional test empties every table when it ends, seeded catalogues included (the service types, the
+    fund rule sets). At the start of each transactional test, run the migrations' seed functions again (they are
+    idempotent), so test order never matters."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("_django_db_helper")
+        _reseed()
 
 
 @pytest.fixture(autouse=True, scope="session")
