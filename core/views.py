@@ -61,5 +61,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(request, 400, "There is a problem with the request", "Go back and try again.")
 
-
-__all__ = ["bad_request", "healthz", "page_not_found", "permission_denied", "server_error"]

@@ -7,12 +7,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .models import Role
-
-ALL_ROLES = tuple(Role.values)
-CASEWORK_ROLES = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
-READERS = (Role.AUDITOR,)
-
 
 def role_required(*roles: str) -> Callable:
     """Refuse (403) any signed-in user whose role is not one of `roles`."""
