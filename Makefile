@@ -55,8 +55,9 @@ migrations-check: install
 
 check: lint typecheck contracts migrations-check
 
+# Known vulnerabilities in the locked dependencies (pip-audit); see the script for machines without the network.
 audit: install
-	$(BIN)/pip-audit --strict --progress-spinner off -r <(UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) export --frozen --no-hashes --no-dev --quiet)
+	BIN=$(BIN) UV=$(UV) VENV=$(VENV) scripts/audit_dependencies.sh
 
 screenshots: install
 	$(BIN)/python scripts/with_services.py -- $(BIN)/pytest -q -s --nomigrations -m screenshots tests/e2e/test_screenshots.py
