@@ -497,25 +497,37 @@ def _check_approver(*, by: Any, author: Any, what: str) -> None:
         raise SelfApproval(f"You wrote this {what}: another team manager must approve it.")
 
 
+def _manager_approve(record: Any, *, request: SupportRequest, what: str, by: Any, now: datetime,
+                     note: str = "") -> None:
+    """A team manager who is not its author approves an assessment or a decision (the record is locked)."""
+    _check_approver(by=by, author=record.author, what=what)
+    _transition(record, "approve", request=request, by=by, now=now, note=note)
+    record.approved_by, record.approved_date = by, _today(now)
+    _save(record, by, update_fields=["approved_by", "approved_date"])
+
+
+def _manager_send_back(record: Any, *, reason: str, what: str, by: Any, now: datetime) -> None:
+    """A team manager who is not its author returns an assessment or a decision with what needs to change."""
+    _check_approver(by=by, author=record.author, what=what)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter what needs to change"})
+    _transition(record, "send_back", request=record.request, by=by, now=now, note=reason)
+    record.return_reason = reason
+    _save(record, by, update_fields=["return_reason"])
+
+
 @transaction.atomic
 def assessment_approve(*, assessment: Assessment, by: Any, now: datetime) -> Assessment:
     assessment = _lock(assessment)
-    _check_approver(by=by, author=assessment.author, what="assessment")
-    _transition(assessment, "approve", request=assessment.request, by=by, now=now, note="Assessment approved")
-    assessment.approved_by, assessment.approved_date = by, _today(now)
-    _save(assessment, by, update_fields=["approved_by", "approved_date"])
+    _manager_approve(assessment, request=assessment.request, what="assessment", by=by, now=now,
+                     note="Assessment approved")
     return assessment
 
 
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, reason: str, by: Any, now: datetime) -> Assessment:
     assessment = _lock(assessment)
-    _check_approver(by=by, author=assessment.author, what="assessment")
-    if not reason.strip():
-        raise ValidationError({"reason": "Enter what needs to change"})
-    _transition(assessment, "send_back", request=assessment.request, by=by, now=now, note=reason)
-    assessment.return_reason = reason
-    _save(assessment, by, update_fields=["return_reason"])
+    _manager_send_back(assessment, reason=reason, what="assessment", by=by, now=now)
     return assessment
 
 
@@ -647,11 +659,8 @@ def decision_record(
 @transaction.atomic
 def decision_approve(*, decision: Decision, by: Any, now: datetime) -> Decision:
     decision = _lock(decision)
-    _check_approver(by=by, author=decision.author, what="decision")
     request = _lock(decision.request)
-    _transition(decision, "approve", request=request, by=by, now=now)
-    decision.approved_by, decision.approved_date = by, _today(now)
-    _save(decision, by, update_fields=["approved_by", "approved_date"])
+    _manager_approve(decision, request=request, what="decision", by=by, now=now)
     _transition(request, "decide", request=request, by=by, now=now, note=decision.get_outcome_display())
     if decision.outcome == DecisionOutcome.NOT_PROVIDE:
         if request.plans.filter(status=PlanStatus.ACTIVE).exists():
@@ -667,12 +676,7 @@ def decision_approve(*, decision: Decision, by: Any, now: datetime) -> Decision:
 @transaction.atomic
 def decision_return(*, decision: Decision, reason: str, by: Any, now: datetime) -> Decision:
     decision = _lock(decision)
-    _check_approver(by=by, author=decision.author, what="decision")
-    if not reason.strip():
-        raise ValidationError({"reason": "Enter what needs to change"})
-    _transition(decision, "send_back", request=decision.request, by=by, now=now, note=reason)
-    decision.return_reason = reason
-    _save(decision, by, update_fields=["return_reason"])
+    _manager_send_back(decision, reason=reason, what="decision", by=by, now=now)
     return decision
 
 
