@@ -87,9 +87,13 @@ class Provider(models.Model):
         return self.name
 
     def checks_valid_on(self, on_date: date) -> bool:
-        """Every registration check this provider holds is in date on `on_date` (and it has at least one)."""
-        checks = list(self.registration_checks.all())
-        return bool(checks) and all(check.valid_on(on_date) for check in checks)
+        """The provider is verified on `on_date`: it holds at least one check and, for every kind of check it has
+        ever held, one of that kind covers the date (a renewed check replaces the lapsed one). The same rule as
+        routing's `commissioning.routing.lapsed_check`."""
+        covered: dict[str, bool] = {}
+        for check in self.registration_checks.all():
+            covered[check.kind] = covered.get(check.kind, False) or check.valid_on(on_date)
+        return bool(covered) and all(covered.values())
 
 
 class CheckKind(models.TextChoices):
