@@ -322,7 +322,13 @@ class UsageRecord(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_not_negative"),
             models.CheckConstraint(condition=Q(measure__in=UsageMeasure.values), name="usage_measure_valid"),
         ]
-        indexes = [models.Index(fields=["contract", "measure", "usage_date"], name="usage_contract_measure_date")]
+        indexes = [
+            models.Index(fields=["contract", "measure", "usage_date"], name="usage_contract_measure_date"),
+            # An apportionment's weights (GROUP BY authority over contracts, a measure and a period) read from this
+            # index alone (quantity is its last key column, not an INCLUDE, which SQLite would refuse).
+            models.Index(fields=["contract", "measure", "authority", "usage_date", "quantity"],
+                         name="usage_contract_measure_auth_dt"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contract_id} {self.authority_id} {self.usage_date} {self.measure} {self.quantity}"

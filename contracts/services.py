@@ -4,17 +4,23 @@ acting user as `by=` and the clock passed in."""
 from __future__ import annotations
 
 import calendar
+import csv
 import hashlib
+import io
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-import tablib
-from django.db import transaction
+import openpyxl
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Lower
 from django_fsm import TransitionNotAllowed
 from moneyed import Money
 from simple_history.utils import bulk_create_with_history
@@ -314,23 +320,32 @@ class ImportRefused(ContractError):
         self.report = report
 
 
-def read_usage_file(*, content: bytes, file_name: str) -> tablib.Dataset:
-    """A CSV or Excel file as a dataset with normalised headers and no blank rows. Raises ContractError."""
+IMPORT_CHUNK = 2000  # rows validated with one query per lookup, and written with one bulk insert
+
+
+def _read_usage_rows(*, content: bytes, file_name: str) -> tuple[list[str], Iterator[list[Any]]]:
+    """A CSV or Excel file as its normalised headers and an iterator over its non-blank rows, each padded to the
+    headers' width. The file is read as it is iterated (openpyxl read-only, the csv reader), never all at once.
+    Raises ContractError for an unreadable file or wrong columns, also from the iterator."""
     name = file_name.lower()
+    kind = name.rsplit(".", 1)[-1].upper()
+    raw: Iterator[Sequence[Any]]
     try:
         if name.endswith(".csv"):
-            dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
+            raw = csv.reader(io.StringIO(content.decode("utf-8-sig")))
         elif name.endswith(".xlsx"):
-            dataset = tablib.Dataset().load(content, format="xlsx")
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            raw = book.active.values  # type: ignore[union-attr]
         else:
             raise ContractError("The file must be a CSV file (.csv) or an Excel workbook (.xlsx).")
+        first = next(raw, None)
     except UnicodeDecodeError as exc:
         raise ContractError("The CSV file must be saved as UTF-8 text.") from exc
     except ContractError:
         raise
-    except Exception as exc:  # tablib raises many kinds for an unreadable file
-        raise ContractError(f"The file could not be read as {name.rsplit('.', 1)[-1].upper()}.") from exc
-    headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
+    except Exception as exc:  # the readers raise many kinds for an unreadable file
+        raise ContractError(f"The file could not be read as {kind}.") from exc
+    headers = [str(h or "").strip().lower() for h in (first or [])]
     missing = [c for c in USAGE_COLUMNS if c not in headers]
     unexpected = [h for h in headers if h not in USAGE_COLUMNS]
     if missing or unexpected or len(headers) != len(set(headers)):
@@ -344,34 +359,114 @@ def read_usage_file(*, content: bytes, file_name: str) -> tablib.Dataset:
         raise ContractError(
             f"The columns are wrong ({'; '.join(parts)}). The first row must name exactly: {', '.join(USAGE_COLUMNS)}."
         )
-    clean = tablib.Dataset(headers=headers)
-    for row in dataset:
-        if any(str(v if v is not None else "").strip() for v in row):
-            clean.append(row)
-    return clean
+
+    def rows() -> Iterator[list[Any]]:
+        width = len(headers)
+        try:
+            for row in raw:
+                values = list(row)
+                if not any(str(v if v is not None else "").strip() for v in values):
+                    continue
+                if len(values) > width:
+                    raise ContractError(f"The file could not be read as {kind}.")
+                yield values + [""] * (width - len(values))
+        except ContractError:
+            raise
+        except Exception as exc:
+            raise ContractError(f"The file could not be read as {kind}.") from exc
+
+    return headers, rows()
 
 
-def _digest(dataset: tablib.Dataset) -> str:
-    body = json.dumps([dataset.headers, [[str(v if v is not None else "").strip() for v in r] for r in dataset]])
-    return hashlib.sha256(body.encode()).hexdigest()
+def _digest(headers: list[str], rows: Iterator[list[Any]]) -> tuple[str, int]:
+    """The SHA-256 of the normalised rows (the same text `json.dumps([headers, rows])` gives, so batches
+    imported before streaming keep their digests), and the number of rows; computed row by row."""
+    digest = hashlib.sha256()
+    digest.update(f"[{json.dumps(headers)}, [".encode())
+    count = 0
+    for row in rows:
+        digest.update(((", " if count else "") + json.dumps([str(v if v is not None else "").strip()
+                                                              for v in row])).encode())
+        count += 1
+    digest.update(b"]]")
+    return digest.hexdigest(), count
 
 
-def _report(result: Any, report: ImportReport) -> ImportReport:
-    column_of = {"contract": "contract_reference", "usage_date": "usage_date", "authority": "authority",
-                 "measure": "measure", "quantity": "quantity", "source_key": "source_key"}
-    for invalid in result.invalid_rows:
-        for name, messages in invalid.error_dict.items():
-            for message in messages:
-                report.problems.append(RowProblem(invalid.number + 1, column_of.get(name, name), str(message)))
-    for number, errors in result.row_errors():
-        for error in errors:
-            report.problems.append(RowProblem(number + 1, "", str(error.error)))
-    report.problems.sort(key=lambda p: (p.row, p.column))
-    totals = result.totals
-    report.new_rows = totals.get("new", 0)
-    report.unchanged_rows = totals.get("skip", 0)
-    report.total_rows = result.total_rows
-    return report
+@dataclass
+class _Lookups:
+    """Contracts and authorities met so far in a file, fetched once per chunk of rows for the names not yet met."""
+
+    contracts: Any
+    contract_by_reference: dict[str, Contract | None] = field(default_factory=dict)
+    authority_by_text: dict[str, Any] = field(default_factory=dict)
+
+    def load(self, chunk: list[dict[str, Any]]) -> None:
+        from organisations.models import Authority
+
+        references = {str(r["contract_reference"] or "").strip().lower() for r in chunk} - {""}
+        references -= self.contract_by_reference.keys()
+        if references:
+            queryset = self.contracts if self.contracts is not None else Contract.objects.all()
+            found = (queryset.annotate(reference_lower=Lower("reference"))
+                     .filter(reference_lower__in=references).prefetch_related("parties").order_by("pk"))
+            for contract in found:
+                self.contract_by_reference.setdefault(contract.reference.lower(), contract)
+            for reference in references:
+                self.contract_by_reference.setdefault(reference, None)
+        texts = {str(r["authority"] or "").strip().lower() for r in chunk} - {""}
+        texts -= self.authority_by_text.keys()
+        if texts:
+            found = list(Authority.objects.annotate(code_lower=Lower("short_code"), name_lower=Lower("name"))
+                         .filter(Q(code_lower__in=texts) | Q(name_lower__in=texts)).order_by("pk"))
+            for text in texts:
+                self.authority_by_text[text] = next(
+                    (a for a in found if a.code_lower == text), next((a for a in found if a.name_lower == text), None)
+                )
+
+
+def _check_row(row: dict[str, Any], lookups: _Lookups) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """One row's values (contract, authority, usage_date, measure, quantity) and its problems as (column,
+    message) pairs: the field checks first, then (only when every field reads) the rules of a usage fact."""
+    from .resources import MeasureWidget, QuantityWidget, StrictDateWidget  # resources imports this module
+
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    reference = str(row["contract_reference"] or "").strip()
+    if not reference:
+        problems.append(("contract_reference", "Enter the contract reference."))
+    elif (contract := lookups.contract_by_reference.get(reference.lower())) is None:
+        problems.append(("contract_reference", f"There is no contract “{reference}” that you can see."))
+    else:
+        values["contract"] = contract
+    text = str(row["authority"] or "").strip()
+    if not text:
+        problems.append(("authority", "Enter the authority."))
+    elif (authority := lookups.authority_by_text.get(text.lower())) is None:
+        problems.append(("authority", f"There is no authority “{text}”."))
+    else:
+        values["authority"] = authority
+    for column, widget in (("usage_date", StrictDateWidget()), ("measure", MeasureWidget()),
+                           ("quantity", QuantityWidget())):
+        try:
+            values[column] = widget.clean(row[column])
+        except ValueError as exc:
+            problems.append((column, str(exc)))
+    return values, problems
+
+
+def _rule_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    try:
+        check_usage(contract=values["contract"], authority=values["authority"], usage_date=values["usage_date"],
+                    measure=values["measure"], quantity=values["quantity"])
+    except InvalidUsage as exc:
+        text = str(exc)
+        column = "usage_date" if "outside contract" in text else "authority" if "party" in text else "quantity"
+        return [(column, text)]
+    try:  # the column's own limits (14 digits, 2 places), as the model's full_clean reports them
+        UsageRecord._meta.get_field("quantity").run_validators(values["quantity"])
+    except ValidationError as exc:
+        return [("quantity", message) for message in exc.messages]
+    return []
 
 
 def usage_import(
@@ -380,26 +475,66 @@ def usage_import(
     """Import historic usage: every row or none. A dry run reports what would happen and writes nothing; the
     same data imported again finds its batch and writes nothing. `contracts` limits the contracts the file may
     name (the importing user's). Raises ContractError for an unreadable file or wrong columns, ImportRefused
-    (with the report) when any row has a problem."""
-    from .resources import UsageImportResource  # resources imports this module
+    (with the report) when any row has a problem.
 
-    dataset = read_usage_file(content=content, file_name=file_name)
-    report = ImportReport(file_name=file_name, dry_run=dry_run)
-    if not len(dataset):
+    The file is read twice as a stream (first for its digest, which finds an earlier import of the same data,
+    then to check and write it) in chunks of IMPORT_CHUNK rows: one query per chunk for the contracts and
+    authorities not yet met, one for the rows already imported, one bulk insert (with history) for the new
+    ones. Nothing holds more than a chunk of rows; the one transaction makes it all or nothing."""
+    headers, rows = _read_usage_rows(content=content, file_name=file_name)
+    digest, row_count = _digest(headers, rows)
+    if not row_count:
         raise ContractError("The file has no rows of usage under its column names.")
-    digest = _digest(dataset)
+    report = ImportReport(file_name=file_name, dry_run=dry_run, total_rows=row_count)
+    recorded_by = by if getattr(by, "pk", None) else None
     with transaction.atomic():
         batch = ImportBatch.objects.filter(digest=digest).first()
         if batch is None and not dry_run:
             batch = ImportBatch.objects.create(
-                file_name=file_name[:200], digest=digest, row_count=len(dataset), created_by=by, created_at=now
+                file_name=file_name[:200], digest=digest, row_count=row_count, created_by=by, created_at=now
             )
         prefix = f"import:{batch.pk}" if batch else "import:new"
-        dataset.append_col([f"{prefix}:{number + 1}" for number in range(1, len(dataset) + 1)], header="source_key")
-        resource = UsageImportResource(contracts=contracts, by=by, import_batch=batch)
-        result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True,
-                                      rollback_on_validation_errors=True)
-        _report(result, report)
+        lookups = _Lookups(contracts=contracts)
+
+        def flush(chunk: list[dict[str, Any]]) -> None:
+            lookups.load(chunk)
+            existing: set[tuple[str, str]] = set()
+            if batch is not None:
+                existing = set(UsageRecord.objects.filter(source_key__in=[r["source_key"] for r in chunk])
+                               .values_list("source_key", "measure"))
+            new = []
+            for row in chunk:
+                values, problems = _check_row(row, lookups)
+                if not problems and (row["source_key"], values["measure"]) in existing:
+                    report.unchanged_rows += 1
+                    continue
+                problems = problems or _rule_problems(values)
+                report.problems.extend(RowProblem(row["row"], column, message) for column, message in problems)
+                if problems:
+                    continue
+                report.new_rows += 1
+                new.append(UsageRecord(
+                    contract=values["contract"], authority=values["authority"], usage_date=values["usage_date"],
+                    measure=values["measure"], quantity=values["quantity"].quantize(QUANTITY, rounding=ROUND_HALF_UP),
+                    source_key=row["source_key"], import_batch=batch, recorded_by=recorded_by,
+                ))
+            if new and not dry_run and not report.problems:
+                bulk_create_with_history(new, UsageRecord, batch_size=IMPORT_CHUNK, default_user=recorded_by,
+                                         default_date=now)
+
+        chunk: list[dict[str, Any]] = []
+        _headers, rows = _read_usage_rows(content=content, file_name=file_name)
+        for number, values in enumerate(rows, start=1):
+            row = dict(zip(headers, values, strict=True))
+            row["row"] = number + 1  # the row in the spreadsheet, the header being row 1 (blank rows skipped)
+            row["source_key"] = f"{prefix}:{number + 1}"
+            chunk.append(row)
+            if len(chunk) == IMPORT_CHUNK:
+                flush(chunk)
+                chunk = []
+        if chunk:
+            flush(chunk)
+        report.problems.sort(key=lambda p: (p.row, p.column))
         report.batch_id = batch.pk if batch else None
         if report.problems and not dry_run:
             raise ImportRefused(report)
@@ -513,6 +648,35 @@ def _explanation(*, name: str, weight: Decimal, weight_total: Decimal, label: st
     return text
 
 
+def _counted_usage(*, run: ApportionmentRun, sources: list[Contract], parties: list[Any]) -> Any:
+    """The usage records a run weighs: its basis contracts' records of its measure, by its parties, in its
+    usage period (the `usage_contract_measure_authority_date` index covers this filter and the weights' sum)."""
+    return UsageRecord.objects.filter(
+        contract__in=[c.pk for c in sources], measure=run.basis, authority__in=[a.pk for a in parties],
+        usage_date__gte=run.usage_start_date, usage_date__lte=run.usage_end_date,
+    )
+
+
+def _freeze_usage_lines(*, run: ApportionmentRun, counted: Any) -> None:
+    """Copy every counted usage record onto the run in one INSERT ... SELECT, in (authority, date, record) order
+    so the lines' ids follow the order the spreadsheet lists them in. No Python object per row."""
+    rows = counted.order_by("authority_id", "usage_date", "id").values_list(
+        "authority_id", "contract__reference", "usage_date", "quantity", "source_key"
+    )
+    select_sql, params = rows.query.sql_with_params()
+    line = ApportionmentUsageLine._meta
+    columns = ", ".join(
+        connection.ops.quote_name(str(line.get_field(name).column))  # type: ignore[union-attr]
+        for name in ("run", "authority", "contract_reference", "usage_date", "quantity", "source_key")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(line.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT %s, counted.* FROM ({select_sql}) AS counted",
+            [run.pk, *params],
+        )
+
+
 @transaction.atomic
 def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> ApportionmentRun:
     """Weigh each party by its usage in the usage period, split the cost penny-exactly, and freeze every input
@@ -525,15 +689,13 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
     if not parties:
         raise RunError(f"Contract {contract.reference} has no party authorities.")
     sources = list(run.basis_contracts.all()) or [contract]
-    usage = list(
-        UsageRecord.objects.filter(
-            contract__in=sources, measure=run.basis, authority__in=parties,
-            usage_date__gte=run.usage_start_date, usage_date__lte=run.usage_end_date,
-        ).select_related("contract").order_by("authority_id", "usage_date", "id")
-    )
+    counted = _counted_usage(run=run, sources=sources, parties=parties)
     weights: dict[int, Decimal] = {a.pk: Decimal("0.00") for a in parties}
-    for record in usage:
-        weights[record.authority_id] += record.quantity
+    usage_count = 0
+    for row in counted.values("authority_id").annotate(total=Sum("quantity"), rows=Count("id")).order_by():
+        # PostgreSQL sums numeric(14,2) exactly; the quantize only matters on SQLite, which sums REALs.
+        weights[row["authority_id"]] = Decimal(row["total"]).quantize(QUANTITY, rounding=ROUND_HALF_UP)
+        usage_count += row["rows"]
     weight_total = sum(weights.values(), Decimal("0.00"))
     fixed = run.fixed_share_percent
     if weight_total == 0 and fixed < 100:
@@ -573,18 +735,13 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
             position=position,
         ))
     bulk_create_with_history(lines, ApportionmentLine, default_user=by if getattr(by, "pk", None) else None)
-    ApportionmentUsageLine.objects.bulk_create(
-        [ApportionmentUsageLine(run=run, authority_id=r.authority_id, contract_reference=r.contract.reference,
-                                usage_date=r.usage_date, quantity=r.quantity, source_key=r.source_key)
-         for r in usage],
-        batch_size=2000,
-    )
+    _freeze_usage_lines(run=run, counted=counted)
     run.weight_total = weight_total
     run.inputs = {
         "contract_reference": contract.reference, "contract_title": contract.title,
         "provider": str(contract.provider), "lead_authority_id": contract.lead_authority_id,
         "lead_authority": str(contract.lead_authority), "basis": run.basis, "basis_label": run.basis_label,
-        "basis_contracts": [c.reference for c in sources], "usage_records": len(usage),
+        "basis_contracts": [c.reference for c in sources], "usage_records": usage_count,
         "usage_period": [run.usage_start_date.isoformat(), run.usage_end_date.isoformat()],
         "cost_period": [run.cost_start_date.isoformat(), run.cost_end_date.isoformat()],
         "total_cost": str(run.total_cost.amount), "fixed_share_percent": str(fixed),

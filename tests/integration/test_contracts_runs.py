@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from moneyed import Money
 
 from contracts import services
-from contracts.models import ApportionmentRun, ApportionmentRunStatusChange, RunStatus
+from contracts.models import ApportionmentRun, ApportionmentRunStatusChange, RunStatus, UsageRecord
 from ledger.models import Account, AccountCode, Entry, Transaction
 from ledger.selectors import balance
 from tests.factories import AuthorityFactory, UserFactory
@@ -62,6 +62,34 @@ class TestCalculate:
         assert run.status == RunStatus.CALCULATED and run.weight_total == Decimal("615.00")
         assert run.usage_lines.count() == 6
         assert run.inputs["basis_contracts"] == ["HIST"] and run.inputs["total_cost"] == "752550.00"
+
+    def test_freezes_every_counted_record_in_authority_date_record_order(self, world):  # type: ignore[no-untyped-def]
+        other = ActiveContractFactory(reference="OTHER", lead_authority=world["kent"], parties=[world["medway"]],
+                                      start_date=date(2012, 4, 1), end_date=date(2015, 3, 31))
+        UsageRecordFactory(contract=other, authority=world["medway"], usage_date=date(2013, 6, 1),
+                           measure="children", quantity=Decimal("2.50"), source_key="late:1")
+        UsageRecordFactory(contract=world["history"], authority=world["medway"], usage_date=date(2012, 5, 1),
+                           measure="children", quantity=Decimal("0.25"), source_key="late:2")
+        run = services.run_calculate(run=make_run(world, basis_contracts=[world["history"], other]),
+                                     by=world["maker"], now=NOW)
+        frozen = list(run.usage_lines.order_by("id").values_list(
+            "authority__short_code", "contract_reference", "usage_date", "quantity", "source_key"))
+        expected = sorted(
+            UsageRecord.objects.filter(measure="children").values_list(
+                "authority_id", "usage_date", "id", "authority__short_code", "contract__reference", "quantity",
+                "source_key"),
+        )
+        assert frozen == [(row[3], row[4], row[1], row[5], row[6]) for row in expected]
+        weights = {line.authority_name: line.weight for line in run.lines.all()}
+        assert weights == {"Kent": Decimal("430.00"), "Medway": Decimal("117.75"), "Bexley": Decimal("70.00")}
+        assert run.inputs["usage_records"] == 8 and run.weight_total == Decimal("617.75")
+
+    def test_a_recalculation_replaces_the_frozen_lines(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        UsageRecordFactory(contract=world["history"], authority=world["bexley"], usage_date=date(2014, 1, 1),
+                           measure="children", quantity=Decimal(5))
+        run = services.run_calculate(run=run, by=world["maker"], now=NOW)
+        assert run.usage_lines.count() == 7 and run.inputs["usage_records"] == 7
 
     def test_a_fixed_share_is_split_equally_first(self, world):  # type: ignore[no-untyped-def]
         run = services.run_calculate(run=make_run(world, total_cost=gbp("1000.00"), fixed_share_percent=Decimal(20)),

@@ -1,12 +1,16 @@
 """Importing historic usage: a dry run reports every row's problems, all or nothing, and the same file again
 changes nothing (PostgreSQL)."""
 
+import hashlib
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contracts import services
 from contracts.models import Contract, ImportBatch, UsageRecord
@@ -137,3 +141,61 @@ class TestUsageImport:
         report = run(world, GOOD, dry_run=True, contracts=Contract.objects.none())
         assert {p.column for p in report.problems} == {"contract_reference"}
         assert len(report.problems) == 3
+
+
+def many_rows(count: int, *, bad_at: int | None = None) -> str:
+    lines = [f"CAFIS-2016,{('kent', 'medway', 'bexley')[i % 3]},2016-05-{1 + i % 28:02d},sessions,{1 + i % 5}"
+             for i in range(count)]
+    if bad_at is not None:
+        lines[bad_at] = "CAFIS-2016,kent,2016-05-01,sessions,-1"
+    return HEADER + "\n".join(lines) + "\n"
+
+
+class TestUsageImportInChunks:
+    def test_rows_over_several_chunks_are_all_written_once(self, world, monkeypatch):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(services, "IMPORT_CHUNK", 4)
+        report = run(world, many_rows(11), dry_run=False)
+        assert report.ok and report.total_rows == 11 and report.new_rows == 11
+        batch = ImportBatch.objects.get()
+        assert batch.row_count == 11
+        assert sorted(UsageRecord.objects.values_list("source_key", flat=True)) == sorted(
+            f"import:{batch.pk}:{n}" for n in range(2, 13))
+        assert UsageRecord.history.count() == 11
+        again = run(world, many_rows(11), dry_run=False)
+        assert again.new_rows == 0 and again.unchanged_rows == 11 and UsageRecord.objects.count() == 11
+
+    def test_a_bad_row_in_a_later_chunk_leaves_nothing_written(self, world, monkeypatch):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(services, "IMPORT_CHUNK", 4)
+        with pytest.raises(services.ImportRefused) as refused:
+            run(world, many_rows(11, bad_at=9), dry_run=False)
+        assert [(p.row, p.column) for p in refused.value.report.problems] == [(11, "quantity")]
+        assert not UsageRecord.objects.exists() and not ImportBatch.objects.exists()
+
+    def test_the_digest_is_the_one_earlier_imports_stored(self, world):  # type: ignore[no-untyped-def]
+        text = HEADER + "CAFIS-2016, kent ,2016-04-05,referrals,3\n\nCAFIS-2016,medway,2016-04-06,hours,\"1.5\"\n"
+        run(world, text, dry_run=False)
+        rows = [["CAFIS-2016", "kent", "2016-04-05", "referrals", "3"], ["CAFIS-2016", "medway", "2016-04-06",
+                                                                        "hours", "1.5"]]
+        body = json.dumps([["contract_reference", "authority", "usage_date", "measure", "quantity"], rows])
+        assert ImportBatch.objects.get().digest == hashlib.sha256(body.encode()).hexdigest()
+
+    def test_the_query_count_does_not_grow_with_the_rows(self, world):  # type: ignore[no-untyped-def]
+        counts = []
+        for size in (5, 60):
+            with CaptureQueriesContext(connection) as captured:
+                report = run(world, many_rows(size), dry_run=False)
+            assert report.new_rows == size
+            counts.append(len(captured))
+            UsageRecord.history.all().delete()
+            UsageRecord.objects.all().delete()
+            ImportBatch.objects.all().delete()
+        assert counts[0] == counts[1]
+
+    def test_a_row_wider_than_the_header_is_refused(self, world):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.ContractError, match="could not be read as CSV"):
+            run(world, HEADER + "CAFIS-2016,kent,2016-04-05,referrals,3,extra\n", dry_run=True)
+
+    def test_a_quantity_with_three_places_is_refused(self, world):  # type: ignore[no-untyped-def]
+        report = run(world, HEADER + "CAFIS-2016,kent,2016-04-05,referrals,2.555\n", dry_run=True)
+        assert [(p.row, p.column) for p in report.problems] == [(2, "quantity")]
+        assert "2 decimal places" in report.problems[0].message
