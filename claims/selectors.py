@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 from moneyed import Money
 
-from core.money import zero
+from core.money import gbp, zero
 from organisations.models import Role
 
 from .models import (
+    APPROVED_STATES,
     AWAITING_DECISION,
     ASFApplication,
     InvoiceStatus,
@@ -21,6 +22,7 @@ from .models import (
     SplitRecheck,
     Status,
 )
+from .rules import financial_year
 from .services import decision_deadline, is_decision_overdue
 
 QUEUES = {
@@ -32,7 +34,7 @@ QUEUES = {
     "overdue": "Decision overdue",
     "awaiting_funds": "Awaiting funds",
     "in_delivery": "In delivery",
-    "invoices": "Invoices to pay",
+    "invoices": "Invoices to approve or pay",
     "all": "All applications",
 }
 DEFAULT_QUEUE = {
@@ -76,7 +78,8 @@ def application_queue(*, user: Any, queue: str, today: date) -> list[ASFApplicat
 
 
 def invoices_to_pay(*, user: Any) -> QuerySet[ProviderInvoice]:
-    return (ProviderInvoice.objects.for_user(user).filter(status=InvoiceStatus.RECEIVED)
+    """Invoices not yet paid: received (to approve) and approved (to pay)."""
+    return (ProviderInvoice.objects.for_user(user).filter(status__in=[InvoiceStatus.RECEIVED, InvoiceStatus.APPROVED])
             .select_related("application", "provider", "line__service_type").order_by("invoice_date", "id"))
 
 
@@ -162,3 +165,33 @@ def report_totals(rows: list[ReportRow]) -> dict[str, Money]:
 
 def financial_years(*, user: Any) -> list[str]:
     return sorted(set(ASFApplication.objects.for_user(user).values_list("financial_year", flat=True)), reverse=True)
+
+
+@dataclass
+class FundYearRow:
+    authority: str
+    asked: Money
+    approved: Money
+    received: Money
+    paid: Money
+
+
+def fund_year_summary(*, user: Any, today: date) -> tuple[str, list[FundYearRow]]:
+    """This financial year's money with the fund, authority by authority: asked of it (submitted and later, less
+    rejected and withdrawn), approved by it, received from it, and paid to providers from the fund's share.
+    Two aggregate queries whatever the number of applications."""
+    year = financial_year(today)
+    apps = ASFApplication.objects.for_user(user).filter(financial_year=year)
+    totals = (apps.filter(status__in=[*AWAITING_DECISION, Status.RETURNED, *APPROVED_STATES])
+              .values("responsible_authority__name")
+              .annotate(asked=Sum("estimated_fund"),
+                        approved=Sum("approved_fund", filter=Q(status__in=APPROVED_STATES)),
+                        received=Sum("funds_received"))
+              .order_by("responsible_authority__name"))
+    paid = dict(ProviderInvoice.objects.filter(application__in=apps, status=InvoiceStatus.PAID)
+                .values("application__responsible_authority__name").annotate(total=Sum("fund_share"))
+                .order_by().values_list("application__responsible_authority__name", "total"))
+    rows = [FundYearRow(t["responsible_authority__name"], gbp(t["asked"] or 0), gbp(t["approved"] or 0),
+                        gbp(t["received"] or 0), gbp(paid.get(t["responsible_authority__name"]) or 0))
+            for t in totals]
+    return year, rows

@@ -17,7 +17,8 @@ from . import selectors
 def referrals_panel(*, user: Any, today: date) -> dict | None:
     counts = selectors.queue_counts(user=user, today=today)
     items = [
-        {"count": counts["to_send"], "label": "referrals to send", "url": reverse("commissioning:to_send")},
+        {"count": counts["to_send"], "label": "referrals to send", "url": reverse("commissioning:to_send"),
+         "key": "to_send"},
         {"count": counts["declined"], "label": "declined referrals to re-route",
          "url": reverse("commissioning:to_send")},
         {"count": counts["waiting"], "label": "sent and waiting for the provider",
@@ -26,9 +27,9 @@ def referrals_panel(*, user: Any, today: date) -> dict | None:
     ]
     if user.role == Role.TEAM_MANAGER:
         waiting = selectors.spot_purchases_waiting(user=user).count()
-        items.append({"count": waiting, "label": "spot purchases to decide",
-                      "url": reverse("commissioning:spot_queue")})
-    panel: dict = {"title": "Referrals", "counts": items}
+        items.append({"count": waiting, "label": "spot purchases awaiting your approval",
+                      "url": reverse("commissioning:spot_queue"), "key": "spot_purchases"})
+    panel: dict = {"title": "Referrals", "key": "referrals", "counts": items}
     if user.role == Role.LEAD_COMMISSIONER:
         panel["links"] = [{"label": "Waiting times by provider and contract",
                            "url": reverse("commissioning:waiting_times")}]
@@ -40,7 +41,7 @@ def provider_panel(*, user: Any, today: date) -> dict | None:
     new = selectors.provider_inbox(user=user, queue="new").count()
     current = selectors.provider_inbox(user=user, queue="open").count()
     url = reverse("commissioning:inbox")
-    return {"title": "Referrals to your organisation", "counts": [
-        {"count": new, "label": "waiting for your answer", "url": url},
+    return {"title": "Referrals to your organisation", "key": "provider", "counts": [
+        {"count": new, "label": "referrals waiting for your response", "url": url, "key": "new"},
         {"count": current, "label": "accepted or in progress", "url": url},
     ]}

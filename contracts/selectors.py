@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from moneyed import Money
 
 from core.models import BackgroundJob
@@ -285,3 +285,63 @@ def usage_export_rows(*, queryset: QuerySet[UsageRecord] | None = None, chunk_si
                      "source_key")
         .iterator(chunk_size=chunk_size)
     )
+
+
+# ---- the home page ---------------------------------------------------------------------------------------------
+
+
+def last_completed_quarter(today: date) -> tuple[int, int]:
+    """(financial year, quarter) of the last quarter that ended before `today` (quarter 1 is April to June)."""
+    year = financial_year_of(today)
+    quarter = (today.month - 4) % 12 // 3 + 1
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def quarter_end(financial_year: int, quarter: int) -> date:
+    month = 3 + quarter * 3
+    end_year = financial_year if month <= 12 else financial_year + 1
+    month = month if month <= 12 else month - 12
+    return add_months(date(end_year, month, 1), 1) - timedelta(days=1)
+
+
+def monitoring_returns_due(monitors: list[Monitor], *, today: date) -> list[tuple[Monitor, str]]:
+    """KPIs of live contracts that have no return for the last completed quarter (when the contract had started
+    by the end of that quarter): (monitor, KPI name)."""
+    year, quarter = last_completed_quarter(today)
+    ended = quarter_end(year, quarter)
+    due = []
+    for m in monitors:
+        if not m.live or m.contract.start_date > ended:
+            continue
+        for kpi in m.kpis:
+            if not any(r["period"] == f"{financial_year_label(year)} Q{quarter}" for r in kpi["returns"]):
+                due.append((m, kpi["name"]))
+    return due
+
+
+def latest_approved_run(*, user: Any) -> tuple[ApportionmentRun | None, list[ApportionmentLine]]:
+    """The most recently approved apportionment the user may see (approved or recharged), with its lines."""
+    run = (runs_for_user(user=user).filter(approved_at__isnull=False)
+           .order_by("-approved_at", "-id").first())
+    return run, (run_lines(run=run) if run else [])
+
+
+def home_summary(*, user: Any, today: date) -> dict[str, Any]:
+    """Counts and figures for the lead commissioner's and the finance officer's home page, in a fixed number of
+    queries whatever the number of contracts and runs."""
+    monitors = contract_overview(user=user, today=today)
+    runs = runs_for_user(user=user)
+    status_counts = dict(runs.values("status").annotate(n=Count("id")).order_by().values_list("status", "n"))
+    run, lines = latest_approved_run(user=user)
+    return {
+        "monitors": monitors,
+        "live": [m for m in monitors if m.live],
+        "ending_soon": [m for m in monitors if m.ending_soon],
+        "returns_due": monitoring_returns_due(monitors, today=today),
+        "kpis_missed": [m for m in monitors if m.kpis_missed],
+        "runs_calculated": status_counts.get("calculated", 0),
+        "runs_approved": status_counts.get("approved", 0),
+        "runs_draft": status_counts.get("draft", 0),
+        "latest_run": run,
+        "latest_lines": lines,
+    }

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
 from core import home
@@ -13,15 +14,30 @@ from . import selectors
 
 @home.register(roles=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER], order=10)
 def casework_panel(*, user: Any, today: date) -> dict | None:
-    counts = selectors.home_counts(user=user, today=today)
-    items = [
-        {"count": counts["mine"], "label": "open requests allocated to you", "url": reverse("support:caseload")},
-        {"count": counts["due"], "label": "deadlines due soon or overdue", "url": reverse("support:due_soon")
-         + ("?mine=1" if user.role == Role.SOCIAL_WORKER else "")},
-    ]
-    if user.role == Role.TEAM_MANAGER:
-        items.append({"count": counts["waiting"], "label": "assessments and decisions waiting for approval",
-                      "url": reverse("support:approvals")})
-    return {"title": "Support casework", "counts": items,
+    counts = selectors.home_summary(user=user, today=today)
+    horizon = settings.DUE_SOON_WORKING_DAYS
+    if user.role == Role.SOCIAL_WORKER:
+        due_url = reverse("support:due_soon") + "?mine=1"
+        items = [
+            {"count": counts["due_soon_cases"], "label": f"of your cases with something due in the next {horizon} "
+             "working days", "url": due_url, "key": "due_soon"},
+            {"count": counts["overdue"], "label": "overdue deadlines on your cases", "url": due_url,
+             "key": "overdue"},
+            {"count": counts["awaiting_me"], "label": "steps waiting for you", "url": reverse("support:caseload"),
+             "key": "awaiting_me"},
+            {"count": counts["open_mine"], "label": "open requests allocated to you",
+             "url": reverse("support:caseload"), "key": "open_mine"},
+        ]
+    else:
+        due_url = reverse("support:due_soon")
+        items = [
+            {"count": counts["awaiting_me"], "label": "assessments and decisions waiting for your approval",
+             "url": reverse("support:approvals"), "key": "awaiting_me"},
+            {"count": counts["overdue"], "label": "overdue statutory deadlines in your team", "url": due_url,
+             "key": "overdue"},
+            {"count": counts["due_soon_cases"], "label": f"cases with something due in the next {horizon} "
+             "working days", "url": due_url, "key": "due_soon"},
+        ]
+    return {"title": "Support casework", "key": "support", "counts": items,
             "links": [{"label": "Record a family", "url": reverse("support:household_create")},
                       {"label": "Team caseload", "url": reverse("support:team_caseload")}]}

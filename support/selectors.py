@@ -294,3 +294,23 @@ def next_steps(*, user: Any) -> list[dict[str, Any]]:
         rows.append({"label": f"Finish and put in place the draft plan (version {p.version})", "request": p.request,
                      "url": reverse("support:plan_detail", args=[p.pk])})
     return rows
+
+
+def home_summary(*, user: Any, today: date) -> dict[str, int]:
+    """The counts on a case worker's home page. A social worker: their own cases with a deadline in the next
+    DUE_SOON_WORKING_DAYS working days, their overdue deadlines, and the steps waiting for them. A team manager:
+    assessments and decisions waiting for their approval (never their own) and the team's overdue deadlines.
+    A fixed number of queries whatever the caseload."""
+    mine_only = user.role == Role.SOCIAL_WORKER
+    items = due_soon(user=user, today=today, mine=mine_only)
+    summary = {
+        "due_soon_cases": len({i.request.pk for i in items if not i.overdue}),
+        "overdue": sum(1 for i in items if i.overdue),
+        "open_mine": SupportRequest.objects.for_user(user).filter(stage__in=OPEN_STAGES, allocated_worker=user)
+        .count(),
+    }
+    if mine_only:
+        summary["awaiting_me"] = len(next_steps(user=user))
+    else:
+        summary["awaiting_me"] = sum(1 for row in approvals_waiting(user=user, today=today) if not row["own"])
+    return summary
