@@ -34,7 +34,7 @@ QUEUES = {
     "overdue": "Decision overdue",
     "awaiting_funds": "Awaiting funds",
     "in_delivery": "In delivery",
-    "invoices": "Invoices to approve or pay",
+    "invoices": "Invoices to pay",
     "all": "All applications",
 }
 DEFAULT_QUEUE = {
@@ -78,8 +78,7 @@ def application_queue(*, user: Any, queue: str, today: date) -> list[ASFApplicat
 
 
 def invoices_to_pay(*, user: Any) -> QuerySet[ProviderInvoice]:
-    """Invoices not yet paid: received (to approve) and approved (to pay)."""
-    return (ProviderInvoice.objects.for_user(user).filter(status__in=[InvoiceStatus.RECEIVED, InvoiceStatus.APPROVED])
+    return (ProviderInvoice.objects.for_user(user).filter(status=InvoiceStatus.RECEIVED)
             .select_related("application", "provider", "line__service_type").order_by("invoice_date", "id"))
 
 
