@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from claims.models import Status
+from claims.models import ASFApplication, Status
 from contracts.models import Contract
 from organisations.models import Role
 from tests.factories import PASSWORD, AuthorityFactory, PartnershipFactory, PartnershipUserFactory, UserFactory
 from tests.factories_claims import build, world
-from tests.factories_commissioning import checked_provider
+from tests.factories_commissioning import checked_provider, live_contract
 from tests.factories_contracts import ActiveContractFactory, UsageRecordFactory
 from tests.factories_support import ChildFactory, LegalOrderFactory
 
@@ -176,57 +176,206 @@ def _assessment_status(page) -> str:  # type: ignore[no-untyped-def]
     return row.locator("dd").first.inner_text().strip()
 
 
-def test_social_worker_records_a_request_and_assessment_without_javascript(  # type: ignore[no-untyped-def]
-        page_without_js, browser, live_server):
+class Person:
+    """One user in their own browser context (JavaScript off), signed in."""
+
+    def __init__(self, browser, live_server, user) -> None:  # type: ignore[no-untyped-def]
+        self.context = _context(browser, live_server, javascript=False)
+        self.page = self.context.new_page()
+        sign_in(self.page, user.username, PASSWORD)
+        self.page.wait_for_url("**/")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def test_social_worker_journey_from_request_to_asf_submission_without_javascript(  # type: ignore[no-untyped-def]
+        page_without_js, browser, live_server, a11y, seeded_catalogues):
+    """Priya's week with JavaScript off: request, assessment, her manager approves it, notice of proposal, the
+    family are satisfied, decision (approved by the manager), support plan with DDP and letterbox contact, the
+    contact service referred and routed to Barnardo's CAFIS, the ASF application drafted, approved by the
+    manager (never by her) and its submission to the fund recorded. Every page is axe-checked in a JS twin."""
     kent = AuthorityFactory(short_code="kent", name="Kent")
     child = ChildFactory(household__responsible_authority=kent, first_name="Ava", last_name="Example",
-                         household__family_name="Example")
+                         household__family_name="Example", date_of_birth=date(2016, 5, 4))
     LegalOrderFactory(child=child)
     worker = UserFactory(authority=kent, role=Role.SOCIAL_WORKER)
     manager = UserFactory(authority=kent, role=Role.TEAM_MANAGER)
+    barnardos = checked_provider(name="Barnardo's")
+    checked_provider(name="Coram")
+    live_contract(provider=barnardos, lead=kent, services=("direct-letterbox-contact", "birth-parent-support"),
+                  reference="KENT-CAFIS", title="Barnardo's CAFIS", start=date(2016, 4, 1), end=date(2035, 3, 31))
     page = page_without_js
+    page.set_default_timeout(10_000)
+
+    def check() -> None:
+        a11y.check_without_js(page)
 
     sign_in(page, worker.username, PASSWORD)
     page.wait_for_url("**/")
+    check()
     page.goto(f"/support/families/{child.household_id}/")
+    check()
     page.get_by_role("link", name="Record a request for Ava").click()
     assert page.get_by_role("heading", name="Record a request for support").is_visible()
+    check()
     page.get_by_label("Adoptive parent or special guardian").check()
     page.get_by_label("What they are asking for").fill("Therapeutic parenting support after school exclusions")
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url("**/support/requests/*/")
-    assert "recorded" in page.locator(".govuk-notification-banner").inner_text()
+    assert "recorded" in _banner(page)
     assert _stage(page) == "Received"
     request_url = page.url
+    check()
 
     page.get_by_role("link", name="Start the assessment of need").click()
+    check()
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url("**/support/assessments/*/")
+    check()
     page.get_by_label("The needs of the child, including developmental needs").fill("Developmental trauma")
     page.get_by_label("Summary of assessed needs").fill("Therapeutic support for attachment difficulties")
     page.get_by_role("button", name="Save and send for approval").click()
     page.wait_for_url(request_url)
     assert _stage(page) == "Assessing need"
     assert _assessment_status(page) == "Waiting for approval"
+    assert not page.get_by_role("link", name="Approve or return the assessment").count()
 
-    manager_context = _context(browser, live_server, javascript=False)
+    tom = Person(browser, live_server, manager)
     try:
-        manager_page = manager_context.new_page()
-        sign_in(manager_page, manager.username, PASSWORD)
-        manager_page.wait_for_url("**/")
-        manager_page.goto(request_url)
-        manager_page.get_by_role("link", name="Approve or return the assessment").click()
-        manager_page.get_by_label("Approve", exact=True).check()
-        manager_page.get_by_role("button", name="Confirm").click()
-        manager_page.wait_for_url(request_url)
-        assert "The assessment is approved." in manager_page.locator(".govuk-notification-banner").inner_text()
-        assert _assessment_status(manager_page) == "Approved"
+        tom.page.goto(request_url)
+        tom.page.get_by_role("link", name="Approve or return the assessment").click()
+        a11y.check_without_js(tom.page)
+        tom.page.get_by_label("Approve", exact=True).check()
+        tom.page.get_by_role("button", name="Confirm").click()
+        tom.page.wait_for_url(request_url)
+        assert "The assessment is approved." in _banner(tom.page)
+        assert _assessment_status(tom.page) == "Approved"
     finally:
-        manager_context.close()
+        tom.close()
 
     page.reload()
     assert _assessment_status(page) == "Approved"
-    assert page.get_by_role("link", name="Send the notice of proposal").is_visible()
+    page.get_by_role("link", name="Send the notice of proposal").click()
+    check()
+    page.get_by_label("Propose to provide support").check()
+    page.get_by_label("Statement of assessed needs").fill("Therapeutic support for attachment difficulties")
+    page.get_by_label("Proposed services (optional)").fill("Dyadic Developmental Psychotherapy; letterbox contact")
+    page.get_by_label("Days for representations").fill("28")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(request_url)
+    check()
+
+    page.get_by_role("link", name="Record the family's response").click()
+    check()
+    page.get_by_label("They said they are satisfied with the proposal").check()
+    _fill_date(page, "Date of the response", date.today())
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(request_url)
+    check()
+
+    page.get_by_role("link", name="Record the decision").click()
+    check()
+    page.get_by_label("Provide support", exact=True).check()
+    page.get_by_label("Reasons for the decision").fill("Assessed needs are met by the proposed services")
+    page.get_by_role("button", name="Send for approval").click()
+    page.wait_for_url(request_url)
+
+    tom = Person(browser, live_server, manager)
+    try:
+        tom.page.goto(request_url)
+        tom.page.get_by_role("link", name="Approve or return the decision").click()
+        a11y.check_without_js(tom.page)
+        tom.page.get_by_label("Approve", exact=True).check()
+        tom.page.get_by_role("button", name="Confirm").click()
+        tom.page.wait_for_url(request_url)
+    finally:
+        tom.close()
+
+    page.reload()
+    check()
+    page.get_by_role("link", name="Write the support plan").click()
+    check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/support/plans/*/")
+    plan_url = page.url
+    check()
+    for code, name, cost, provider in (("ddp", "Dyadic Developmental Psychotherapy", "1800.00", "Coram"),
+                                       ("direct-letterbox-contact", "Direct and letterbox contact", "0", "")):
+        page.get_by_role("link", name="Add a service").click()
+        check()
+        page.get_by_label("Service", exact=True).select_option(label=name)
+        page.get_by_label("How often").fill("Weekly for 12 weeks")
+        page.get_by_label("Estimated cost in pounds").fill(cost)
+        if provider:
+            page.get_by_label("Provider (optional)").select_option(label=provider)
+        page.get_by_role("button", name="Save and continue").click()
+        page.wait_for_url(plan_url)
+    page.get_by_role("button", name="Put the plan in place").click()
+    page.wait_for_url("**/support/plans/*/")
+    assert "Active" in page.content()
+    check()
+
+    page.goto("/referrals/")
+    check()
+    page.get_by_role("link", name="Refer Direct and letterbox contact").click()
+    check()
+    page.get_by_role("button", name="Create and route referral").click()
+    page.wait_for_url("**/referrals/*/")
+    assert "KENT-CAFIS" in page.content() and "Barnardo's" in page.content()
+    check()
+    page.get_by_role("button", name="Send to Barnardo's").click()
+    page.wait_for_url("**/referrals/*/")
+    assert "Sent" in page.content()
+    check()
+
+    page.goto("/claims/new/")
+    check()
+    page.get_by_label("The approved assessment of need").select_option(index=1)
+    _fill_date(page, "When the services start", date.today())
+    page.get_by_label("Summary for the fund").fill("Therapy for developmental trauma and attachment difficulties")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/claims/*/services/add/")
+    assert "drafted" in _banner(page)
+    check()
+    page.get_by_label("Service", exact=True).select_option(label="Dyadic Developmental Psychotherapy")
+    page.get_by_label("Provider", exact=True).select_option(label="Coram")
+    page.get_by_label("Number of sessions").fill("12")
+    page.get_by_label("Cost per session").fill("150.00")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/claims/*/")
+    application_url = page.url
+    check()
+    page.get_by_role("link", name="Send to a manager for approval").click()
+    check()
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(application_url)
+    assert not page.get_by_role("link", name="Approve the application").count()
+
+    tom = Person(browser, live_server, manager)
+    try:
+        tom.page.goto("/claims/")
+        a11y.check_without_js(tom.page)
+        tom.page.goto(application_url)
+        tom.page.get_by_role("link", name="Approve the application").click()
+        a11y.check_without_js(tom.page)
+        tom.page.get_by_role("button", name="Confirm").click()
+        tom.page.wait_for_url(application_url)
+        assert "Ready to submit" in tom.page.content()
+    finally:
+        tom.close()
+
+    page.reload()
+    page.get_by_role("link", name="Record submission to the fund").click()
+    check()
+    _fill_date(page, "Date submitted to the fund", date.today())
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(application_url)
+    assert "Submitted to the fund" in page.content()
+    check()
+    application = ASFApplication.objects.get()
+    assert application.status == Status.SUBMITTED
+    assert application.author_id == worker.pk and application.manager_approved_by_id == manager.pk
 
 
 def test_finance_officer_opens_the_queue_an_approved_application_and_its_ledger_entries(  # type: ignore[no-untyped-def]
