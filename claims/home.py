@@ -60,6 +60,7 @@ def fund_panel(*, user: Any, today: date) -> dict | None:
         "key": "fund",
         "width": "full",
         "figures": [{
+            "stacked": True,
             "chart": bar_chart(f"ASF money asked, approved, received and paid out, {year}", bars,
                                label_width=260 if several else 140),
             "table": {

@@ -65,6 +65,7 @@ def contract_charts_panel(*, user: Any, today: date) -> dict | None:
     if not live:
         return None
     figures = [{
+        "stacked": True,
         "chart": bar_chart("Share of each live contract's value spent",
                            [(m.contract.reference, m.spent_percent, f"{m.spent_percent}%") for m in live]),
         "table": {
