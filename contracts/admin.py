@@ -58,9 +58,19 @@ class ContractAdmin(ImportExportMixin, SimpleHistoryAdmin):
     list_filter = ("status", "procurement_route", "pricing", "lead_authority")
     search_fields = ("reference", "title", "provider__name")
     readonly_fields = ("status", "original_end_date")
-    filter_horizontal = ("parties",)
+    # A plain multiple select for the parties: filter_horizontal's widget fails axe (a prohibited aria attribute).
     inlines = [ServiceElementInline, ExtensionOptionInline, YearValueInline, KpiInline]
     actions = ["activate", "expire"]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """django-money's amount and currency boxes carry no label of their own: name each for screen readers."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widgets = getattr(getattr(field, "widget", None), "widgets", None)
+        if widgets and db_field.name in ("total_value", "unit_price"):
+            name = str(db_field.verbose_name).capitalize()
+            widgets[0].attrs["aria-label"] = f"{name}, amount"
+            widgets[-1].attrs["aria-label"] = f"{name}, currency"
+        return field
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict:
         return {**super().get_import_resource_kwargs(request, **kwargs), "by": request.user, "now": timezone.now()}
