@@ -107,7 +107,11 @@ def _drive(ctx: DemoContext, app: ASFApplication, state: str, users: dict[str, U
     assert line is not None
     invoice = services.invoice_record(application=app, line=line, invoice_number=f"DEMO-{app.pk}",
                                       invoice_date=day + timedelta(days=14), amount=_gbp("900.00"), by=fo, now=now)
+    services.invoice_approve(invoice=invoice, by=tm, now=now)  # maker and checker: not the finance officer
     if state == Status.IN_DELIVERY:
+        # one invoice approved and waiting to be paid, a second waiting for a checker
+        services.invoice_record(application=app, line=line, invoice_number=f"DEMO-{app.pk}-2",
+                                invoice_date=day + timedelta(days=18), amount=_gbp("300.00"), by=fo, now=now)
         return
     services.invoice_pay(invoice=invoice, paid_date=day + timedelta(days=15), by=fo, now=now)
     app = services.application_confirm_spend(application=app, by=fo, now=now, confirmed_date=day + timedelta(days=16))

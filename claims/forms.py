@@ -135,6 +135,10 @@ class PayForm(GovukForm):
     paid_date = GovukDateField(label="Date paid")
 
 
+class InvoiceApproveForm(GovukForm):
+    """No fields: the approval is the button. Carries the service's refusal into the error summary."""
+
+
 class RemittanceForm(GovukForm):
     authority: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, label="Authority paid", empty_label=None)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ QUEUES = {
     "overdue": "Decision overdue",
     "awaiting_funds": "Awaiting funds",
     "in_delivery": "In delivery",
-    "invoices": "Invoices to pay",
+    "invoices": "Invoices to approve or pay",
     "all": "All applications",
 }
 DEFAULT_QUEUE = {
@@ -78,7 +78,8 @@ def application_queue(*, user: Any, queue: str, today: date) -> list[ASFApplicat
 
 
 def invoices_to_pay(*, user: Any) -> QuerySet[ProviderInvoice]:
-    return (ProviderInvoice.objects.for_user(user).filter(status=InvoiceStatus.RECEIVED)
+    """Invoices not yet paid: received (to approve) and approved (to pay)."""
+    return (ProviderInvoice.objects.for_user(user).filter(status__in=[InvoiceStatus.RECEIVED, InvoiceStatus.APPROVED])
             .select_related("application", "provider", "line__service_type").order_by("invoice_date", "id"))
 
 

@@ -36,6 +36,7 @@ from .models import (
     Decision,
     FundRuleSet,
     InvoiceStatus,
+    InvoiceStatusChange,
     ProviderInvoice,
     Remittance,
     RemittanceLine,
@@ -87,6 +88,8 @@ MANAGERS = (Role.TEAM_MANAGER,)
 DECISION_RECORDERS = (Role.FINANCE_OFFICER, Role.TEAM_MANAGER)
 RETURN_RECORDERS = (Role.FINANCE_OFFICER, Role.TEAM_MANAGER, Role.SOCIAL_WORKER)
 FINANCE = (Role.FINANCE_OFFICER,)
+#: The checker of a provider's invoice: a finance officer or team manager of the authority, never its recorder.
+INVOICE_APPROVERS = (Role.FINANCE_OFFICER, Role.TEAM_MANAGER)
 DELIVERY = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FINANCE_OFFICER)
 
 
@@ -647,6 +650,7 @@ def invoice_record(*, application: ASFApplication, line: ApplicationLine, invoic
                               top_up_reason=top_up_reason.strip(), recorded_by=by, created_at=now)  # type: ignore[misc]
     invoice._history_user = by  # type: ignore[attr-defined]
     invoice.save()
+    _invoice_status_change(invoice, before="", by=by, now=now, note="Recorded")
     _post(invoice, authority=application.responsible_authority, key=f"claims.providerinvoice:{invoice.pk}:received",
           memo=f"{application.reference}: {invoice}", on=invoice_date, by=by, now=now, lines=[
               (AccountCode.SUPPORT_EXPENDITURE, fund_share),
@@ -685,19 +689,63 @@ def _line_approved(application: ASFApplication, line: ApplicationLine) -> Money:
     return _gbp(line.total.amount * approved.amount / requested.amount)
 
 
-@transaction.atomic
-def invoice_pay(*, invoice: ProviderInvoice, paid_date: date, by: Any, now: datetime) -> ProviderInvoice:
-    """Dr provider creditors / Cr bank."""
+def _invoice_status_change(invoice: ProviderInvoice, *, before: str, by: Any, now: datetime,
+                           note: str = "") -> InvoiceStatusChange:
+    change = InvoiceStatusChange(invoice=invoice, from_status=before, to_status=invoice.status, by=by, at=now,
+                                 note=note)
+    change._history_user = by  # type: ignore[attr-defined]
+    change.save()
+    return change
+
+
+def _locked_invoice(invoice: ProviderInvoice) -> ProviderInvoice:
+    """Lock the application, then the invoice (the order every money transition uses)."""
     _lock(invoice.application)
-    invoice = ProviderInvoice.objects.select_for_update().select_related("application").get(pk=invoice.pk)
-    _require_role(by, FINANCE, "pay a provider's invoice")
+    return ProviderInvoice.objects.select_for_update().select_related("application").get(pk=invoice.pk)
+
+
+@transaction.atomic
+def invoice_approve(*, invoice: ProviderInvoice, by: Any, now: datetime) -> ProviderInvoice:
+    """The checker's approval of a recorded invoice: a finance officer or team manager of the authority who did
+    not record it. Posts nothing (the accrual was posted when it was recorded); only an approved invoice is paid."""
+    invoice = _locked_invoice(invoice)
+    _require_role(by, INVOICE_APPROVERS, "approve a provider's invoice")
     _require_scope(by, invoice.application)
     if invoice.status != InvoiceStatus.RECEIVED:
+        raise InvalidTransition(f"This invoice is already {invoice.get_status_display().split(',')[0].lower()}.")
+    if by.pk == invoice.recorded_by_id:
+        raise NotPermitted("You recorded this invoice, so you cannot approve it: another finance officer or a team "
+                           "manager must check it.")
+    invoice._acting_user = by  # type: ignore[attr-defined]
+    if not django_fsm_can_proceed(invoice.approve):
+        raise InvalidTransition("The conditions to approve this invoice are not met.")
+    before = invoice.status
+    invoice.approve()
+    invoice.approved_by = by
+    invoice.approved_at = now
+    invoice._history_user = by  # type: ignore[attr-defined]
+    invoice.save(update_fields=["status", "approved_by", "approved_at"])
+    _invoice_status_change(invoice, before=before, by=by, now=now)
+    return invoice
+
+
+@transaction.atomic
+def invoice_pay(*, invoice: ProviderInvoice, paid_date: date, by: Any, now: datetime) -> ProviderInvoice:
+    """Dr provider creditors / Cr bank. Only an approved invoice is paid."""
+    invoice = _locked_invoice(invoice)
+    _require_role(by, FINANCE, "pay a provider's invoice")
+    _require_scope(by, invoice.application)
+    if invoice.status == InvoiceStatus.PAID:
         raise InvalidTransition("This invoice is already paid.")
+    if invoice.status != InvoiceStatus.APPROVED:
+        raise InvalidTransition("This invoice has not been approved: someone other than whoever recorded it must "
+                                "approve it before it is paid.")
+    before = invoice.status
     invoice.pay()
     invoice.paid_date = paid_date
     invoice._history_user = by  # type: ignore[attr-defined]
     invoice.save(update_fields=["status", "paid_date"])
+    _invoice_status_change(invoice, before=before, by=by, now=now, note=f"Paid {paid_date:%d %B %Y}")
     _post(invoice, authority=invoice.application.responsible_authority,
           key=f"claims.providerinvoice:{invoice.pk}:paid", memo=f"{invoice.application.reference}: paid {invoice}",
           on=paid_date, by=by, now=now,
@@ -738,8 +786,8 @@ def application_close(*, application: ASFApplication, by: Any, now: datetime, cl
     application = _lock(application)
     _require_role(by, FINANCE, "close an application")
     _require_scope(by, application)
-    if application.invoices.filter(status=InvoiceStatus.RECEIVED).exists():
-        raise ClaimsError("Pay every invoice before closing the application.")
+    if application.invoices.exclude(status=InvoiceStatus.PAID).exists():
+        raise ClaimsError("Approve and pay every invoice before closing the application.")
     application.closed_date = closed_date
     return _transition(application, "close", by=by, now=now, fields=["closed_date"])
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("rule-changes/", views.recheck_list, name="rechecks"),
     path("report/", views.report, name="report"),
     path("remittances/import/", views.remittance_import, name="remittance_import"),
+    path("invoices/<int:pk>/approve/", views.invoice_approve, name="invoice_approve"),
     path("invoices/<int:pk>/pay/", views.invoice_pay, name="invoice_pay"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/change/", views.edit, name="edit"),

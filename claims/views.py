@@ -27,6 +27,7 @@ from .forms import (
     ApplicationEditForm,
     ApproveForm,
     DateForm,
+    InvoiceApproveForm,
     InvoiceForm,
     LineForm,
     NoteForm,
@@ -41,6 +42,7 @@ from .models import ApplicationLine, ProviderInvoice, Status
 READERS = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FINANCE_OFFICER, Role.AUDITOR)
 CASEWORK = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
 FINANCE = (Role.FINANCE_OFFICER,)
+INVOICE_APPROVERS = services.INVOICE_APPROVERS
 REPORTERS = (Role.TEAM_MANAGER, Role.FINANCE_OFFICER, Role.AUDITOR)
 
 
@@ -76,7 +78,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.queue_counts(user=user, today=today)
     tabs = [{"key": k, "label": v, "count": counts[k], "active": k == name} for k, v in selectors.QUEUES.items()]
     context: dict[str, Any] = {"tabs": tabs, "queue": name, "queue_label": selectors.QUEUES[name],
-                               "can_create": user.role in CASEWORK}
+                               "can_create": user.role in CASEWORK, "is_finance": user.role in FINANCE,
+                               "can_approve_invoices": user.role in INVOICE_APPROVERS}
     if name == "invoices":
         context["invoices"] = list(selectors.invoices_to_pay(user=user))
     else:
@@ -160,6 +163,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": _actions_for(user, application),
         "editable": application.status in (Status.DRAFT, Status.RETURNED) and user.role in CASEWORK,
         "is_finance": user.role in FINANCE,
+        "can_approve_invoices": user.role in INVOICE_APPROVERS,
     })
 
 
@@ -377,13 +381,41 @@ def invoice_add(request: HttpRequest, pk: int) -> HttpResponse:
                   {"form": form, "application": application, "title": "Record a provider's invoice"})
 
 
+def _invoice(request: HttpRequest, pk: int) -> ProviderInvoice:
+    try:
+        return (ProviderInvoice.objects.for_user(request.user)
+                .select_related("application", "provider", "line__service_type", "recorded_by", "approved_by")
+                .get(pk=pk))
+    except ProviderInvoice.DoesNotExist as error:
+        raise Http404("No such invoice") from error
+
+
+@role_required(*INVOICE_APPROVERS)
+@require_http_methods(["GET", "POST"])
+def invoice_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The checker's page: the invoice as recorded, and one button. Whoever recorded it is told to ask someone
+    else (the service refuses them too)."""
+    invoice = _invoice(request, pk)
+    form = InvoiceApproveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invoice_approve(invoice=invoice, by=request.user, now=timezone.now())
+        except services.ClaimsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{invoice} approved: it can now be paid.")
+            return redirect("claims:detail", pk=invoice.application_id)
+    return render(request, "claims/invoice_approve.html", {
+        "form": form, "invoice": invoice, "application": invoice.application,
+        "is_recorder": invoice.recorded_by_id == request.user.pk,
+        "status_changes": invoice.status_changes.select_related("by"),
+    })
+
+
 @role_required(*FINANCE)
 @require_http_methods(["GET", "POST"])
 def invoice_pay(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        invoice = ProviderInvoice.objects.for_user(request.user).select_related("application").get(pk=pk)
-    except ProviderInvoice.DoesNotExist as error:
-        raise Http404("No such invoice") from error
+    invoice = _invoice(request, pk)
     form = PayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

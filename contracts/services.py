@@ -790,9 +790,19 @@ def recharge_amount(*, run: ApportionmentRun, line: ApportionmentLine) -> Money:
 @transaction.atomic
 def run_recharge(*, run: ApportionmentRun, by: Any, now: datetime, today: date) -> ApportionmentRun:
     """Post the recharges in the lead authority's books: for each partner, Dr recharge receivable from that
-    partner / Cr contract cost recovered. Each posting has its own key, so a retry posts nothing twice."""
+    partner / Cr contract cost recovered. Each posting has its own key, so a retry posts nothing twice.
+    Only a finance officer of the lead authority may post them (the page checks the same; tasks and commands
+    come here without a page)."""
+    from organisations.models import Role
+    from organisations.scoping import authority_ids_for
 
     run = _locked_run(run)
+    if getattr(by, "role", None) != Role.FINANCE_OFFICER or not getattr(by, "is_active", False):
+        raise InvalidTransition("Only a finance officer of the lead authority can post the recharges.")
+    if run.contract.lead_authority_id not in authority_ids_for(by):
+        raise InvalidTransition(
+            f"Only a finance officer of {run.contract.lead_authority} (the lead authority) can post the recharges."
+        )
     if run.status == RunStatus.RECHARGED:
         return run
     if run.status != RunStatus.APPROVED:

@@ -4,6 +4,12 @@
          idempotency_key="claims.asfapplication:12:funds_received", transaction_date=date(2026, 4, 30), by=user)
 
 Python checks everything first and raises without writing; PostgreSQL checks the zero sum again at commit.
+
+Who may post (separation of duties, checked here as well as in every calling service, because tasks, commands
+and admin actions reach the ledger without a view): a person whose role is in `POSTING_ROLES`, active, posting
+only to the accounts of authorities in their scope. `by=None` is the system itself (the demo's opening balances,
+benchmarks, the ledger's own tests): every service that acts for a person refuses `by=None` before it posts, so a
+user-facing path cannot reach the ledger anonymously.
 """
 
 from __future__ import annotations
@@ -21,10 +27,18 @@ from moneyed import Money
 from simple_history.utils import bulk_create_with_history
 
 from core.money import GBP, PENNY
+from organisations.models import Role
+from organisations.scoping import authority_ids_for
 
 from .models import CHART, Account, AccountCode, Entry, Transaction
 
 MAX_AMOUNT = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
+
+#: The roles whose holders may move money. Finance officers record the fund's decisions, receipts, invoices,
+#: payments, spend confirmations and recharges; team managers (designated ASF managers) may record the fund's
+#: approval, which posts the commitment (claims.services.DECISION_RECORDERS). Nobody else posts: not social workers,
+#: lead commissioners, provider staff, auditors or administrators.
+POSTING_ROLES: frozenset[str] = frozenset({Role.FINANCE_OFFICER, Role.TEAM_MANAGER})
 
 
 class LedgerError(Exception):
@@ -45,6 +59,31 @@ class IdempotencyConflict(LedgerError):
 
 class AlreadyReversed(LedgerError):
     pass
+
+
+class NotPermittedToPost(LedgerError):
+    """The acting person may not move money, or not in these accounts."""
+
+
+def _check_poster(by: Any, accounts: Sequence[Account]) -> None:
+    """Refuse a poster who is not the system (None) and not an active holder of a posting role whose scope covers
+    every account's authority."""
+    if by is None:
+        return
+    if getattr(by, "pk", None) is None or not hasattr(by, "role"):
+        raise NotPermittedToPost("Only a signed-in member of staff (or the system itself) can post to the ledger.")
+    if not getattr(by, "is_active", False):
+        raise NotPermittedToPost(f"{by} is not an active user and cannot post to the ledger.")
+    if by.role not in POSTING_ROLES:
+        allowed = " or ".join(sorted(Role(role).label.lower() for role in POSTING_ROLES))
+        raise NotPermittedToPost(
+            f"A {Role(by.role).label.lower() if by.role in Role.values else by.role} cannot post to the ledger: "
+            f"only a {allowed} can move money."
+        )
+    in_scope = set(authority_ids_for(by))
+    outside = sorted({account.authority_id for account in accounts} - in_scope)
+    if outside:
+        raise NotPermittedToPost(f"{by} cannot post to the accounts of another authority (authority {outside[0]}).")
 
 
 Line = tuple[Account, Money]
@@ -137,6 +176,7 @@ def post(
     if source is not None and source.pk is None:
         raise LedgerError("The source record must be saved before it is posted.")
     checked = _check_lines(lines)
+    _check_poster(by, [account for account, _ in checked])
 
     found = _existing(idempotency_key, checked)
     if found is not None:
@@ -191,7 +231,9 @@ def reverse(
     now: datetime | None = None,
 ) -> Transaction:
     """Post the mirror image of `original` (every line with its sign turned), linked to it. A transaction is
-    reversed at most once: reversing again under the same key returns the reversal; under another key, refuses."""
+    reversed at most once: reversing again under the same key returns the reversal; under another key, refuses.
+    The poster is checked as for `post` (before anything is locked)."""
+    _check_poster(by, list(Account.objects.filter(entries__transaction=original).distinct()))
     original = Transaction.objects.select_for_update().get(pk=original.pk)
     already = Transaction.objects.filter(reverses=original).first()
     if already is not None and already.idempotency_key != idempotency_key:

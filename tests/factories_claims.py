@@ -144,6 +144,7 @@ def _build(w: World, state: str = Status.DRAFT, *, therapy: str = "1000.00", ass
         invoice = services.invoice_record(application=app, line=line, invoice_number=f"INV-{next(_numbers)}",
                                           invoice_date=start + timedelta(days=30), amount=gbp(invoice_therapy),
                                           by=w.finance, now=at(start))
+        services.invoice_approve(invoice=invoice, by=w.manager, now=at(start))
         services.invoice_pay(invoice=invoice, paid_date=start + timedelta(days=40), by=w.finance, now=at(start))
     if state == Status.IN_DELIVERY:
         return app

@@ -48,6 +48,8 @@ CASES = {
     "rechecks": (lambda w: reverse("claims:rechecks"), READERS, False),
     "report": (lambda w: reverse("claims:report"), {Role.TEAM_MANAGER, Role.FINANCE_OFFICER, Role.AUDITOR}, False),
     "remittance_import": (lambda w: reverse("claims:remittance_import"), FINANCE, False),
+    "invoice_approve": (lambda w: reverse("claims:invoice_approve", args=[w.invoice.pk]),
+                        {Role.FINANCE_OFFICER, Role.TEAM_MANAGER}, True),
     "invoice_pay": (lambda w: reverse("claims:invoice_pay", args=[w.invoice.pk]), FINANCE, True),
     "detail": (lambda w: reverse("claims:detail", args=[w.draft.pk]), READERS, True),
     "edit": (lambda w: reverse("claims:edit", args=[w.draft.pk]), CASEWORK, True),
@@ -186,6 +188,64 @@ def test_an_invoice_for_a_withdrawn_application_is_refused_on_the_page(client, k
         "invoice_date_year": "2025", "amount": "100"})
     assert response.status_code == 200 and "withdrawn" in response.content.decode()
     assert not ProviderInvoice.objects.filter(invoice_number="W-1").exists()
+
+
+class TestInvoiceApproval:
+    """Maker and checker on the pages: whoever recorded an invoice cannot approve it; only an approved invoice is
+    paid; a refusal is a GOV.UK error summary and changes nothing."""
+
+    def test_the_recorder_is_told_and_refused(self, client, kent):
+        signed_in(client, kent.finance)  # recorded K-1
+        page = client.get(reverse("claims:invoice_approve", args=[kent.invoice.pk])).content.decode()
+        assert "You recorded this invoice" in page and "Approve the invoice</button>" not in page
+        before = ProviderInvoice.history.count()
+        response = client.post(reverse("claims:invoice_approve", args=[kent.invoice.pk]))
+        body = response.content.decode()
+        assert response.status_code == 200 and "govuk-error-summary" in body and "you cannot approve it" in body
+        kent.invoice.refresh_from_db()
+        assert kent.invoice.status == "received" and ProviderInvoice.history.count() == before
+
+    def test_an_unapproved_invoice_cannot_be_paid(self, client, kent):
+        signed_in(client, kent.finance)
+        before = Transaction.objects.count()
+        response = client.post(reverse("claims:invoice_pay", args=[kent.invoice.pk]), {
+            "paid_date_day": "10", "paid_date_month": "6", "paid_date_year": "2025"})
+        body = response.content.decode()
+        assert response.status_code == 200 and "govuk-error-summary" in body and "not been approved" in body
+        assert Transaction.objects.count() == before
+
+    def test_a_manager_approves_then_finance_pays(self, client, kent):
+        signed_in(client, kent.manager)
+        detail = client.get(reverse("claims:detail", args=[kent.delivery.pk])).content.decode()
+        assert reverse("claims:invoice_approve", args=[kent.invoice.pk]) in detail
+        assert reverse("claims:invoice_pay", args=[kent.invoice.pk]) not in detail
+        response = client.post(reverse("claims:invoice_approve", args=[kent.invoice.pk]))
+        assert response.status_code == 302
+        kent.invoice.refresh_from_db()
+        assert kent.invoice.status == "approved" and kent.invoice.approved_by == kent.manager
+        signed_in(client, kent.finance)
+        queue = client.get(reverse("claims:queue") + "?queue=invoices").content.decode()
+        assert reverse("claims:invoice_pay", args=[kent.invoice.pk]) in queue
+        response = client.post(reverse("claims:invoice_pay", args=[kent.invoice.pk]), {
+            "paid_date_day": "10", "paid_date_month": "6", "paid_date_year": "2025"})
+        assert response.status_code == 302
+        kent.invoice.refresh_from_db()
+        assert kent.invoice.status == "paid"
+        steps = list(kent.invoice.status_changes.values_list("from_status", "to_status", "by"))
+        assert steps == [("", "received", kent.finance.pk), ("received", "approved", kent.manager.pk),
+                         ("approved", "paid", kent.finance.pk)]
+
+    def test_another_finance_officer_may_approve(self, client, kent):
+        signed_in(client, user_of(kent, Role.FINANCE_OFFICER))
+        assert client.post(reverse("claims:invoice_approve", args=[kent.invoice.pk])).status_code == 302
+        kent.invoice.refresh_from_db()
+        assert kent.invoice.status == "approved"
+
+    def test_a_social_worker_cannot_approve(self, client, kent):
+        signed_in(client, kent.social_worker)
+        assert client.post(reverse("claims:invoice_approve", args=[kent.invoice.pk])).status_code == 403
+        kent.invoice.refresh_from_db()
+        assert kent.invoice.status == "received"
 
 
 def test_removing_a_service(client, kent):

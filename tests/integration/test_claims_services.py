@@ -87,6 +87,7 @@ class TestWorkedLifecycles:
                                        amount=gbp(invoice), by=w.finance, now=at(start),
                                        top_up_reason="Kent tops up the rest")
         assert bill.fund_share + bill.authority_share == gbp(invoice)
+        services.invoice_approve(invoice=bill, by=w.manager, now=at(start))
         services.invoice_pay(invoice=bill, paid_date=start, by=w.finance, now=at(start))
         app = services.application_confirm_spend(application=app, by=w.finance, now=at(start), confirmed_date=start)
         assert app.unspent_returned == gbp(fund) - bill.fund_share

@@ -96,6 +96,7 @@ class Lifecycles(RuleBasedStateMachine):
                                amount=gbp(amount.quantize(Decimal("0.01"))), by=self.w.finance, now=at(self.start),
                                top_up_reason="The authority tops up")
         if invoice is not None:
+            services.invoice_approve(invoice=invoice, by=self.w.manager, now=at(self.start))
             services.invoice_pay(invoice=invoice, paid_date=self.start, by=self.w.finance, now=at(self.start))
 
     @rule(app=applications)

@@ -12,6 +12,7 @@ from contracts import services
 from contracts.models import ApportionmentRun, ApportionmentRunStatusChange, RunStatus, UsageRecord
 from ledger.models import Account, AccountCode, Entry, Transaction
 from ledger.selectors import balance
+from organisations.models import Role
 from tests.factories import AuthorityFactory, UserFactory
 from tests.factories_contracts import NOW, ActiveContractFactory, UsageRecordFactory
 
@@ -37,7 +38,7 @@ def world():  # type: ignore[no-untyped-def]
         UsageRecordFactory(contract=history, authority=authority, usage_date=date(2014, 6, 1), measure="children",
                            quantity=Decimal(1))
     return {"kent": kent, "medway": medway, "bexley": bexley, "cafis": cafis, "history": history,
-            "maker": UserFactory(authority=kent), "checker": UserFactory(authority=kent)}
+            "maker": UserFactory(authority=kent), "checker": UserFactory(authority=kent, role=Role.FINANCE_OFFICER)}
 
 
 def make_run(world, **extra):  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from ledger.services import (
     post,
     reverse,
 )
+from organisations.models import Role
 from tests.factories import AuthorityFactory, UserFactory
 from tests.factories_ledger import posted
 
@@ -51,7 +52,7 @@ def nothing_written() -> bool:
 class TestPost:
     def test_writes_one_transaction_with_its_signed_entries(self, kent):  # type: ignore[no-untyped-def]
         bank, income = accounts(kent, "bank", "asf_income")
-        user = UserFactory(authority=kent)
+        user = UserFactory(authority=kent, role=Role.FINANCE_OFFICER)
         tx = post(lines=[(bank, gbp("100.50")), (income, gbp("-100.50"))], memo="Receipt",
                   idempotency_key="k1", transaction_date=DAY, by=user)
         assert tx.created_by == user

@@ -286,8 +286,8 @@ _FORMS = [
     "commissioning:route", "commissioning:send", "commissioning:spot_decide", "commissioning:spot_request",
     "contracts:kpi_return", "contracts:run_approve", "contracts:run_calculate", "contracts:run_create",
     "contracts:run_recharge", "contracts:status", "contracts:usage_import", "claims:action", "claims:create",
-    "claims:edit", "claims:invoice_add", "claims:invoice_pay", "claims:line_add", "claims:line_remove",
-    "claims:remittance_import",
+    "claims:edit", "claims:invoice_add", "claims:invoice_approve", "claims:invoice_pay", "claims:line_add",
+    "claims:line_remove", "claims:remittance_import",
 ]
 
 #: Forms and actions (a form of fixed size, or a POST), and downloads of one file or job: not lists of rows.

@@ -26,9 +26,10 @@ from django.utils import timezone
 
 from config.celery import app
 from contracts import services
-from contracts.models import ApportionmentRun, RunStatus
+from contracts.models import ApportionmentRun, ApportionmentRunStatusChange, RunStatus
 from contracts.tasks import recharge_run
-from ledger.models import Entry, Transaction
+from ledger.models import Account, AccountCode, Entry, Transaction
+from ledger.selectors import balance
 from organisations.models import Role
 from tests.factories import AuthorityFactory, UserFactory
 from tests.factories_contracts import NOW, ActiveContractFactory, UsageRecordFactory
@@ -75,6 +76,9 @@ def _wait(predicate: Any, what: str, limit: float = 90) -> None:
 
 def _someone_waits_on_a_lock() -> bool:
     with connection.cursor() as cursor:
+        # The test asks from inside its own open transaction, and PostgreSQL reads pg_stat_activity once per
+        # transaction: without clearing that snapshot every later look sees the first answer (nobody waiting).
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
         return cursor.fetchone()[0] > 0
@@ -109,8 +113,6 @@ def test_the_recharge_task_is_acknowledged_late_and_put_back_if_its_worker_dies(
     assert recharge_run.max_retries and recharge_run.autoretry_for
 
 
-@pytest.mark.xfail(strict=False, reason="unfinished: in its one run (loaded machine) the worker was not seen blocking "
-                   "within 90 s; not yet diagnosed. See docs/reliability.md.")
 def test_a_worker_killed_mid_posting_is_retried_and_each_transaction_is_written_once(approved_run, settings):
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if not broker.startswith("redis://"):
@@ -145,9 +147,19 @@ def test_a_worker_killed_mid_posting_is_retried_and_each_transaction_is_written_
         for proc in (first, second):
             if proc is not None:
                 _stop(proc)
-    posted = Transaction.objects.filter(idempotency_key__startswith=f"contracts.apportionmentrun:{run.pk}:")
+    # Count by what the postings are about, not by their keys: a retry that posted under a fresh key (doubling)
+    # or skipped a partner (losing one) shows here, as it does in each partner's receivable balance.
+    from django.contrib.contenttypes.models import ContentType
+
+    posted = Transaction.objects.filter(source_type=ContentType.objects.get_for_model(ApportionmentRun),
+                                        source_id=str(run.pk))
     assert sorted(posted.values_list("idempotency_key", flat=True)) == sorted(keys)
     assert Entry.objects.filter(transaction__in=posted).count() == 4
-    duplicates = len(keys) - posted.values("idempotency_key").distinct().count()
-    print(f"\nRELIABILITY worker-kill: postings retried={len(keys)} written={posted.count()} duplicates={duplicates}")
+    for line in run.lines.exclude(authority_id=lead):
+        receivable = Account.objects.get(authority_id=lead, code=AccountCode.RECHARGE_RECEIVABLE,
+                                         counterparty_id=line.authority_id)
+        assert balance(account=receivable) == line.amount
+    assert ApportionmentRunStatusChange.objects.filter(run=run, to_status=RunStatus.RECHARGED).count() == 1
+    duplicates = posted.count() - len(keys)
+    print(f"\nRELIABILITY worker-kill: postings expected={len(keys)} written={posted.count()} duplicates={duplicates}")
     assert duplicates == 0

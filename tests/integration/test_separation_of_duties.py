@@ -16,7 +16,7 @@ from claims.models import Status
 from commissioning import services as commissioning
 from contracts import services as contracts
 from ledger import services as ledger
-from ledger.models import AccountCode
+from ledger.models import AccountCode, Transaction
 from organisations.models import Role
 from support import services as support
 from tests.bad_inputs.conftest import changed, table_counts
@@ -162,26 +162,190 @@ class TestSocialWorkersCannotMoveMoney:
         refused(claims.NotPermitted, lambda: claims.application_confirm_spend(
             application=app, by=kent.social_worker, now=at(date(2025, 8, 1)), confirmed_date=date(2025, 8, 1)))
 
-    @pytest.mark.xfail(strict=True, reason="contracts.services.run_recharge checks no role: the page is limited to "
-                       "finance officers but the service is not (tests/integration/test_contracts_runs.py recharges "
-                       "as a default-role user, so adding the check needs the contracts owner). See "
-                       "docs/reliability.md.")
     def test_recharging_an_apportionment(self, kent):
         maker = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
         run = contracts.run_approve(run=_calculated_run(kent, by=maker), by=kent.finance, now=NOW)
-        refused(Exception, lambda: contracts.run_recharge(run=run, by=kent.social_worker, now=NOW,
-                                                         today=date(2018, 4, 30)))
+        message = refused(contracts.InvalidTransition, lambda: contracts.run_recharge(
+            run=run, by=kent.social_worker, now=NOW, today=date(2018, 4, 30)))
+        assert "finance officer" in message
 
-    @pytest.mark.xfail(strict=True, reason="ledger.services.post is role-agnostic (it trusts the calling service); "
-                       "the ledger owner has uncommitted changes to ledger/services.py. See docs/reliability.md.")
     def test_posting_directly_to_the_ledger(self, kent):
-        ledger.chart_ensure(authority=kent.authority)
-        bank = ledger.account_for(authority=kent.authority, code=AccountCode.BANK)
-        receivable = ledger.account_for(authority=kent.authority, code=AccountCode.ASF_RECEIVABLE)
-        amount = Money(Decimal("10.00"), "GBP")
-        refused(Exception, lambda: ledger.post(
-            lines=[(bank, amount), (receivable, -amount)], memo="By a social worker", idempotency_key="sw-direct-1",
-            transaction_date=date(2025, 6, 1), by=kent.social_worker, now=at(date(2025, 6, 1))))
+        message = refused(ledger.NotPermittedToPost, _direct(kent, by=kent.social_worker))
+        assert "social worker cannot post" in message
+
+
+FORBIDDEN_POSTERS = [Role.SOCIAL_WORKER, Role.LEAD_COMMISSIONER, Role.AUDITOR, Role.ADMINISTRATOR,
+                     Role.PROVIDER_STAFF]
+
+
+def _person(kent: Any, role: str) -> Any:
+    return ProviderUserFactory() if role == Role.PROVIDER_STAFF else UserFactory(role=role, authority=kent.authority)
+
+
+def _direct(kent: Any, *, by: Any, key: str = "direct-1") -> Any:
+    """A direct posting to Kent's accounts, ready to call (the accounts are made now, not by the call)."""
+    bank = ledger.account_for(authority=kent.authority, code=AccountCode.BANK)
+    receivable = ledger.account_for(authority=kent.authority, code=AccountCode.ASF_RECEIVABLE)
+    amount = Money(Decimal("10.00"), "GBP")
+    return lambda: ledger.post(lines=[(bank, amount), (receivable, -amount)], memo="Direct", idempotency_key=key,
+                               transaction_date=date(2025, 6, 1), by=by, now=at(date(2025, 6, 1)))
+
+
+class TestOnlyMoneyRolesPost:
+    """Every service that posts money, refusing every role that may not move it (and nobody at all): the ledger
+    is untouched and no row anywhere changes."""
+
+    @staticmethod
+    def _services(kent: Any) -> dict[str, Any]:
+        def approve(by: Any) -> Any:
+            app = build(kent, Status.SUBMITTED)
+            return lambda: claims.application_approve(application=app, by=by, now=at(date(2025, 5, 20)),
+                                                      decision_date=date(2025, 5, 20), fund_reference="ASGSF-X-1")
+
+        def receive(by: Any) -> Any:
+            app = build(kent, Status.APPROVED)
+            return lambda: claims.remittance_import(
+                authority=kent.authority, rows=[(2, app.fund_reference, str(app.approved_fund.amount))],
+                file_name="r.csv", payment_date=date(2025, 6, 30), by=by, now=at(date(2025, 6, 30)))
+
+        def record_invoice(by: Any) -> Any:
+            app = build(kent, Status.IN_DELIVERY)
+            return lambda: claims.invoice_record(application=app, line=app.lines.get(), invoice_number="F-1",
+                                                 invoice_date=date(2025, 6, 1), amount=gbp("100"), by=by,
+                                                 now=at(date(2025, 6, 1)))
+
+        def approve_invoice(by: Any) -> Any:
+            invoice = _recorded_invoice(kent)
+            return lambda: claims.invoice_approve(invoice=invoice, by=by, now=at(date(2025, 6, 5)))
+
+        def pay_invoice(by: Any) -> Any:
+            invoice = _recorded_invoice(kent)
+            claims.invoice_approve(invoice=invoice, by=kent.manager, now=at(date(2025, 6, 5)))
+            return lambda: claims.invoice_pay(invoice=invoice, paid_date=date(2025, 6, 10), by=by,
+                                              now=at(date(2025, 6, 10)))
+
+        def confirm_spend(by: Any) -> Any:
+            app = build(kent, Status.IN_DELIVERY)
+            return lambda: claims.application_confirm_spend(application=app, by=by, now=at(date(2025, 8, 1)),
+                                                            confirmed_date=date(2025, 8, 1))
+
+        def recharge(by: Any) -> Any:
+            maker = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
+            run = contracts.run_approve(run=_calculated_run(kent, by=maker), by=kent.finance, now=NOW)
+            return lambda: contracts.run_recharge(run=run, by=by, now=NOW, today=date(2018, 4, 30))
+
+        def direct(by: Any) -> Any:
+            return _direct(kent, by=by)
+
+        return {"approve": approve, "receive": receive, "record_invoice": record_invoice,
+                "approve_invoice": approve_invoice, "pay_invoice": pay_invoice, "confirm_spend": confirm_spend,
+                "recharge": recharge, "ledger_post": direct}
+
+    SERVICES = ["approve", "receive", "record_invoice", "approve_invoice", "pay_invoice", "confirm_spend",
+                "recharge"]
+    REFUSALS = (claims.ClaimsError, contracts.ContractError, ledger.LedgerError)
+
+    @pytest.mark.parametrize("service", [*SERVICES, "ledger_post"])
+    @pytest.mark.parametrize("role", FORBIDDEN_POSTERS)
+    def test_a_role_that_may_not_move_money_is_refused(self, kent, service, role):
+        call = self._services(kent)[service](_person(kent, role))
+        refused(self.REFUSALS, call)
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_nobody_at_all_is_refused(self, kent, service):
+        """A service acting for a person never posts as the system: `by=None` is refused before the ledger."""
+        refused(self.REFUSALS, self._services(kent)[service](None))
+
+    @pytest.mark.parametrize("service", ["receive", "record_invoice", "pay_invoice", "confirm_spend", "recharge"])
+    def test_a_team_manager_is_refused_where_only_finance_may_act(self, kent, service):
+        refused(self.REFUSALS, self._services(kent)[service](kent.manager))
+
+    @pytest.mark.parametrize("service", [*SERVICES, "ledger_post"])
+    def test_a_finance_officer_of_another_authority_is_refused(self, kent, service):
+        stranger = UserFactory(role=Role.FINANCE_OFFICER, authority=world(short_code="medway-fo").authority)
+        refused(self.REFUSALS, self._services(kent)[service](stranger))
+
+    @pytest.mark.parametrize("service", [*SERVICES, "ledger_post"])
+    def test_the_finance_officer_of_the_authority_may(self, kent, service):
+        """The control: the same calls go through for the right person, so the refusals above are about roles."""
+        by = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority) if service == "approve_invoice" \
+            else kent.finance
+        call = self._services(kent)[service](by)
+        before = Transaction.objects.count()
+        call()
+        posts = service not in ("approve_invoice",)
+        assert (Transaction.objects.count() > before) == posts
+
+    def test_an_inactive_finance_officer_cannot_post(self, kent):
+        kent.finance.is_active = False
+        kent.finance.save()
+        refused(ledger.NotPermittedToPost, _direct(kent, by=kent.finance))
+
+    def test_a_reversal_checks_the_poster_too(self, kent):
+        original = _direct(kent, by=kent.finance)()
+        message = refused(ledger.NotPermittedToPost, lambda: ledger.reverse(
+            original=original, memo="undo", idempotency_key="undo-1", transaction_date=date(2025, 6, 2),
+            by=kent.social_worker))
+        assert "cannot post" in message
+        ledger.reverse(original=original, memo="undo", idempotency_key="undo-1", transaction_date=date(2025, 6, 2),
+                       by=kent.finance)
+
+    def test_the_system_may_post_when_a_caller_says_so(self, kent):
+        """`by=None` is the system (demo opening balances, benchmarks): the ledger accepts it."""
+        assert _direct(kent, by=None)().created_by is None
+
+    def test_the_allowed_roles_are_data(self):
+        assert frozenset({Role.FINANCE_OFFICER, Role.TEAM_MANAGER}) == ledger.POSTING_ROLES
+
+
+class TestInvoiceMakerAndChecker:
+    def test_whoever_recorded_an_invoice_cannot_approve_it(self, kent):
+        invoice = _recorded_invoice(kent)
+        message = refused(claims.NotPermitted, lambda: claims.invoice_approve(
+            invoice=invoice, by=kent.finance, now=at(date(2025, 6, 5))))
+        assert "You recorded this invoice" in message and "another finance officer or a team manager" in message
+
+    def test_a_recorder_who_is_a_manager_cannot_approve_it_either(self, kent):
+        app = build(kent, Status.IN_DELIVERY)
+        recorder = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
+        invoice = claims.invoice_record(application=app, line=app.lines.get(), invoice_number="MC-2",
+                                        invoice_date=date(2025, 6, 1), amount=gbp("100"), by=recorder,
+                                        now=at(date(2025, 6, 1)))
+        recorder.role = Role.TEAM_MANAGER  # promoted since: still the maker
+        recorder.save()
+        refused(claims.NotPermitted, lambda: claims.invoice_approve(invoice=invoice, by=recorder,
+                                                                    now=at(date(2025, 6, 5))))
+
+    def test_an_invoice_is_paid_only_once_approved(self, kent):
+        invoice = _recorded_invoice(kent)
+        message = refused(claims.InvalidTransition, lambda: claims.invoice_pay(
+            invoice=invoice, paid_date=date(2025, 6, 10), by=kent.finance, now=at(date(2025, 6, 10))))
+        assert "not been approved" in message
+
+    def test_approval_is_once(self, kent):
+        invoice = _recorded_invoice(kent)
+        claims.invoice_approve(invoice=invoice, by=kent.manager, now=at(date(2025, 6, 5)))
+        other = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
+        message = refused(claims.InvalidTransition, lambda: claims.invoice_approve(
+            invoice=invoice, by=other, now=at(date(2025, 6, 6))))
+        assert "already approved" in message
+
+    def test_the_database_refuses_an_approval_by_the_recorder(self, kent):
+        from django.db import IntegrityError, transaction
+
+        from claims.models import ProviderInvoice
+
+        invoice = _recorded_invoice(kent)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ProviderInvoice.objects.filter(pk=invoice.pk).update(approved_by=kent.finance)
+
+
+def _recorded_invoice(kent: Any) -> Any:
+    """An invoice in delivery, recorded by Kent's finance officer (the maker)."""
+    app = build(kent, Status.IN_DELIVERY, invoice_therapy=None)
+    return claims.invoice_record(application=app, line=app.lines.get(), invoice_number=f"MC-{app.pk}",
+                                 invoice_date=date(2025, 6, 1), amount=gbp("100"), by=kent.finance,
+                                 now=at(date(2025, 6, 1)))
 
 
 def _calculated_run(kent: Any, *, by: Any) -> Any:
