@@ -1,12 +1,11 @@
 """Reads for auditors: the access trail, and everything held about one family (subject access requests)."""
 
-from collections import deque
 from datetime import date
 from typing import Any
 
 from django.core import serializers
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from core.models import AccessLog
 from organisations.scoping import authority_ids_for
@@ -54,47 +53,112 @@ def _reverse_relations(model: type[models.Model]) -> list[Any]:
     return out
 
 
+def _m2m_names(model: type[models.Model]) -> list[str]:
+    return [f.name for f in model._meta.many_to_many]
+
+
 def family_records(*, household: Household) -> list[models.Model]:
-    """The household and every row that hangs off it in the family apps, breadth first, each once."""
-    seen: set[tuple[str, Any]] = set()
-    out: list[models.Model] = []
-    queue: deque[tuple[models.Model, int]] = deque([(household, 0)])
-    while queue:
-        obj, depth = queue.popleft()
-        key = (obj._meta.label_lower, obj.pk)
-        if key in seen:
+    """The household and every row that hangs off it in the family apps, breadth first, each once.
+
+    The walk goes a level at a time: for each model met on a level and each of its reverse relations, one query
+    fetches the children of every parent of that model on the level (with their many-to-many values, which the
+    dossier's serializer reads), so the number of queries depends on the models and relations, not on how many
+    requests, plans or referrals the family has. Children keep the order a parent-by-parent walk gives them."""
+    prefetch_related_objects([household], *_m2m_names(type(household)))
+    seen: set[tuple[str, Any]] = {(household._meta.label_lower, household.pk)}
+    out: list[models.Model] = [household]
+    level: list[models.Model] = [household]
+    depth = 0
+    while level and depth < MAX_DEPTH:
+        children_of: dict[tuple[Any, str], list[models.Model]] = {}
+        by_model: dict[type[models.Model], list[models.Model]] = {}
+        for obj in level:
+            by_model.setdefault(type(obj), []).append(obj)
+        for model, parents in by_model.items():
+            for rel in _reverse_relations(model):
+                related: Any = rel.related_model
+                target = rel.field.target_field.attname
+                keys = {getattr(parent, target) for parent in parents}
+                found = related._default_manager.filter(**{f"{rel.field.name}__in": keys}).prefetch_related(
+                    *_m2m_names(related)
+                )
+                parent_of = {getattr(parent, target): parent for parent in parents}
+                for child in found:
+                    key_value = getattr(child, rel.field.attname)
+                    # the parent is already loaded: a child's __str__ (or the serializer) reads it without a query
+                    rel.field.set_cached_value(child, parent_of[key_value])
+                    children_of.setdefault((key_value, rel.name), []).append(child)
+        next_level: list[models.Model] = []
+        for obj in level:
+            for rel in _reverse_relations(type(obj)):
+                key_value = getattr(obj, rel.field.target_field.attname)
+                for child in children_of.get((key_value, rel.name), []):
+                    key = (child._meta.label_lower, child.pk)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(child)
+                    next_level.append(child)
+        level = next_level
+        depth += 1
+    return out
+
+
+# The records a family row's name (its __str__) reads through a foreign key, when the walk did not reach the row
+# through that key: fetched for all rows of a model at once.
+NAMED_THROUGH = {"support.child", "support.person", "support.supportrequest", "support.servicetype",
+                 "commissioning.referral", "claims.asfapplication", "claims.providerinvoice", "organisations.provider",
+                 "organisations.authority"}
+
+
+def _load_names(records: list[models.Model]) -> None:
+    """Point those keys at the family's rows already loaded (so a name read through two keys, such as an
+    assessment's request's child, costs nothing), and fetch the rest once per model and key."""
+    loaded = {(obj._meta.label_lower, obj.pk): obj for obj in records}
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for obj in records:
+        by_model.setdefault(type(obj), []).append(obj)
+    for model, objs in by_model.items():
+        candidates: list[Any] = [f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one]
+        fields = [f for f in candidates if f.related_model._meta.label_lower in NAMED_THROUGH]
+        for f in fields:
+            label = f.related_model._meta.label_lower
+            for obj in objs:
+                target = loaded.get((label, getattr(obj, f.attname)))
+                if target is not None and not f.is_cached(obj):
+                    f.set_cached_value(obj, target)
+        prefetch_related_objects(objs, *[f.name for f in fields])
+
+
+def _histories(records: list[models.Model]) -> dict[tuple[str, Any], list[dict]]:
+    """Each record's change history, newest first: one query per model that keeps history."""
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for obj in records:
+        by_model.setdefault(type(obj), []).append(obj.pk)
+    out: dict[tuple[str, Any], list[dict]] = {}
+    for model, pks in by_model.items():
+        manager = getattr(model, "history", None)
+        if manager is None or not hasattr(manager, "filter"):
             continue
-        seen.add(key)
-        out.append(obj)
-        if depth >= MAX_DEPTH:
-            continue
-        for rel in _reverse_relations(type(obj)):
-            accessor = rel.get_accessor_name()
-            if rel.one_to_one:
-                child = getattr(obj, accessor, None) if hasattr(obj, accessor) else None
-                if child is not None:
-                    queue.append((child, depth + 1))
-            else:
-                for child in getattr(obj, accessor).all():
-                    queue.append((child, depth + 1))
+        pk_name = model._meta.pk.attname  # type: ignore[union-attr]
+        for entry in manager.filter(**{f"{pk_name}__in": pks}).select_related("history_user"):
+            out.setdefault((model._meta.label_lower, getattr(entry, pk_name)), []).append({
+                "at": entry.history_date.isoformat(),
+                "by": getattr(entry.history_user, "username", None),
+                "change": {"+": "created", "~": "changed", "-": "deleted"}.get(entry.history_type, "?"),
+            })
     return out
 
 
 def family_dossier(*, household: Household) -> dict:
     """Everything held about one family: each record's fields, its change history, and who viewed it."""
     records = family_records(household=household)
+    _load_names(records)
+    histories = _histories(records)
     sections: dict[str, list[dict]] = {}
     for obj in records:
         data = serializers.serialize("python", [obj])[0]
-        history = []
-        manager = getattr(obj, "history", None)
-        if manager is not None and hasattr(manager, "all"):
-            for entry in manager.all().select_related("history_user"):
-                history.append({
-                    "at": entry.history_date.isoformat(),
-                    "by": getattr(entry.history_user, "username", None),
-                    "change": {"+": "created", "~": "changed", "-": "deleted"}.get(entry.history_type, "?"),
-                })
+        history = histories.get((obj._meta.label_lower, obj.pk), [])
         sections.setdefault(str(obj._meta.verbose_name_plural).capitalize(), []).append(
             {"record": str(obj), "model": data["model"], "pk": data["pk"], "fields": data["fields"],
              "history": history}

@@ -11,9 +11,11 @@ Steps, on the database in DATABASE_URL (a fresh one: with_services.py makes it):
    p50/p95 server time and query count, against /healthz (a trivial page) on the same client;
 3. fund headroom for a child-year (`claims.services.headroom_for`) against a bare indexed lookup of the
    child-year limit row;
-4. apportionment of the busiest contract (`contracts.services.run_calculate`) against the raw SQL GROUP BY of the
-   same usage rows;
-5. usage import through `contracts.services.usage_import` against a plain `bulk_create` of the same rows;
+4. apportionment of the busiest contract (`contracts.services.run_create` + `run_calculate`) over about 1M usage
+   rows (the generated ones plus `--apportion-rows` written in SQL) against the raw SQL GROUP BY of the same
+   rows, and against a bare INSERT ... SELECT copy of them (what freezing every input row costs at least);
+5. usage import (100,000 rows by default) through `contracts.services.usage_import` against a plain
+   `bulk_create` of the same rows, and its peak Python memory at a tenth of the rows and at all of them;
 6. the xlsx export and ledger concurrency benchmarks others own (bench/export_usage.py,
    bench/ledger_concurrency.py), run as they are, their output passed through.
 
@@ -147,7 +149,7 @@ def bench_headroom(repeat: int) -> None:
 # ------------------------------------------------------------------------------------------------ apportionment
 
 
-def bench_apportionment() -> None:
+def bench_apportionment(extra_rows: int) -> None:
     from django.db import connection, transaction
     from django.db.models import Count
     from djmoney.money import Money
@@ -164,17 +166,43 @@ def bench_apportionment() -> None:
     sources = list(Contract.objects.filter(reference__startswith="GEN-").order_by("id"))
     parties = list(contract.parties.values_list("id", flat=True))
     source_ids = [c.pk for c in sources]
+    start, end = date(2016, 4, 1), date(2026, 11, 2)
+    if extra_rows:
+        # The generated usage is ten years of one region's sessions; the goal is about 1M rows, so the contract
+        # gets `extra_rows` more sessions spread over its parties and its dates (written in SQL, then VACUUM
+        # ANALYZE, as autovacuum would leave a table that size).
+        first, last = max(start, contract.start_date), min(end, contract.end_date)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO contracts_usagerecord (contract_id, authority_id, usage_date, measure, quantity, "
+                "source_key, recorded_at) SELECT %s, (%s::int[])[1 + mod(i, %s)], %s::date + mod(i, %s), "
+                "'sessions', 1 + mod(i, 5), 'bench:apportion:' || i, now() FROM generate_series(1, %s) AS i",
+                [contract.pk, parties, len(parties), first, (last - first).days + 1, extra_rows],
+            )
+            cursor.execute("VACUUM ANALYZE contracts_usagerecord")
+        print(f"  (added {extra_rows:,} usage rows for the apportionment in {time.perf_counter() - started:.1f} s)",
+              flush=True)
     rows = UsageRecord.objects.filter(contract__in=source_ids, measure="sessions", authority__in=parties).count()
     now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    start, end = date(2016, 4, 1), date(2026, 11, 2)
-    sql = ("SELECT authority_id, SUM(quantity) FROM contracts_usagerecord WHERE contract_id = ANY(%s) "
-           "AND measure = %s AND authority_id = ANY(%s) AND usage_date BETWEEN %s AND %s "
-           "GROUP BY authority_id ORDER BY authority_id")
+    where = ("FROM contracts_usagerecord WHERE contract_id = ANY(%s) AND measure = %s AND authority_id = ANY(%s) "
+             "AND usage_date BETWEEN %s AND %s")
+    params = [source_ids, "sessions", parties, start, end]
 
     def raw() -> None:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [source_ids, "sessions", parties, start, end])
+            cursor.execute(f"SELECT authority_id, SUM(quantity) {where} GROUP BY authority_id ORDER BY authority_id",
+                           params)
             cursor.fetchall()
+
+    def copy_floor() -> None:
+        """The bare copy of the same rows into a scratch table: the least that freezing every input row costs."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE bench_copy (authority_id int, contract_id int, usage_date date, "
+                           "quantity numeric(14,2), source_key varchar(200)) ON COMMIT DROP")
+            cursor.execute(f"INSERT INTO bench_copy SELECT authority_id, contract_id, usage_date, quantity, "
+                           f"source_key {where} ORDER BY authority_id, usage_date, id", params)
+            transaction.set_rollback(True)
 
     def engine() -> None:
         with transaction.atomic():
@@ -188,9 +216,13 @@ def bench_apportionment() -> None:
 
     raw()
     base = statistics.median(timed(raw, 5))
+    floor = statistics.median(timed(copy_floor, 3))
     figure = statistics.median(timed(engine, 3))
     record(f"apportionment over {rows:,} usage rows", f"{figure:8.1f} ms", f"raw GROUP BY {base:7.1f} ms",
            figure / base if base else None, "goal <= 1.5x", ms=figure, baseline_ms=base, rows=rows)
+    record(f"  the same against copying its {rows:,} input rows", f"{figure:8.1f} ms",
+           f"INSERT ... SELECT {floor:7.1f} ms", figure / floor if floor else None,
+           "(freezing every input row)", ms=figure, baseline_ms=floor, rows=rows)
 
 
 # ------------------------------------------------------------------------------------------------ usage import
@@ -209,27 +241,39 @@ def bench_usage_import(rows: int) -> None:
     contract = Contract.objects.filter(reference__startswith="GEN-").order_by("id")[0]
     parties = list(contract.parties.order_by("id"))
     by = User.objects.filter(role="lead_commissioner", partnership__members=contract.lead_authority).first()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(services.USAGE_COLUMNS)
-    data = []
-    for i in range(rows):
-        authority = parties[i % len(parties)]
-        day = date(2019, 4, 1).toordinal() + i % 700
-        data.append((contract.reference, authority.short_code, date.fromordinal(day).isoformat(), "hours",
-                     f"{1 + i % 7}.50"))
-    writer.writerows(data)
-    content = buffer.getvalue().encode()
+
+    def usage_file(count: int) -> tuple[bytes, list[tuple[str, ...]]]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(services.USAGE_COLUMNS)
+        data = []
+        days = (contract.end_date - contract.start_date).days + 1
+        for i in range(count):
+            authority = parties[i % len(parties)]
+            day = contract.start_date.toordinal() + i % days
+            data.append((contract.reference, authority.short_code, date.fromordinal(day).isoformat(), "hours",
+                         f"{1 + i % 7}.50"))
+        writer.writerows(data)
+        return buffer.getvalue().encode(), data
+
     now = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
 
-    tracemalloc.start()
-    started = time.perf_counter()
-    with transaction.atomic():
-        report = services.usage_import(content=content, file_name="bench.csv", by=by, now=now, dry_run=False)
-        transaction.set_rollback(True)
-    elapsed = time.perf_counter() - started
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    def run_import(content: bytes, *, trace: bool) -> tuple[float, float, Any]:
+        if trace:
+            tracemalloc.start()
+        started = time.perf_counter()
+        with transaction.atomic():
+            report = services.usage_import(content=content, file_name="bench.csv", by=by, now=now, dry_run=False)
+            transaction.set_rollback(True)
+        elapsed = time.perf_counter() - started
+        peak = 0.0
+        if trace:
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+        return elapsed, peak, report
+
+    content, data = usage_file(rows)
+    elapsed, _peak, report = run_import(content, trace=False)
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -242,10 +286,17 @@ def bench_usage_import(rows: int) -> None:
         transaction.set_rollback(True)
     base = time.perf_counter() - started
     rate, base_rate = rows / elapsed, rows / base
-    record(f"usage import of {rows:,} rows ({report.new_rows:,} new)",
-           f"{rate:8.0f} rows/s, peak {peak / 2**20:.0f} MB",
-           f"bulk_create {base_rate:8.0f} rows/s", rate / base_rate, "goal >= 2,000 rows/s, flat memory",
-           rows_per_s=rate, baseline_rows_per_s=base_rate, peak_mb=peak / 2**20)
+    record(f"usage import of {rows:,} rows ({report.new_rows:,} new)", f"{rate:8.0f} rows/s",
+           f"bulk_create {base_rate:8.0f} rows/s", rate / base_rate, "goal >= 2,000 rows/s",
+           rows_per_s=rate, baseline_rows_per_s=base_rate)
+    # Memory: Python's peak allocation during the import (tracemalloc, which slows it) for a tenth of the rows and
+    # for all of them. The file itself is read before and is not counted; flat means the two peaks are close.
+    small_rows = max(1000, rows // 10)
+    small_peak = run_import(usage_file(small_rows)[0], trace=True)[1]
+    full_peak = run_import(content, trace=True)[1]
+    record(f"usage import peak memory, {small_rows:,} -> {rows:,} rows", f"{small_peak:5.1f} -> {full_peak:5.1f} MB",
+           f"{small_rows:,} rows {small_peak:5.1f} MB", full_peak / small_peak if small_peak else None,
+           "flat memory (ratio near 1)", peak_mb=full_peak, baseline_peak_mb=small_peak)
 
 
 # ------------------------------------------------------------------------------------------------ others' benches
@@ -276,7 +327,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=30, help="requests per page (and headroom calls x10)")
     parser.add_argument("--import-rows", type=int, default=0,
-                        help="usage rows to import (default: 100,000 x fraction at national, 10,000 otherwise)")
+                        help="usage rows to import (default: 100,000, or 100,000 x fraction at national)")
+    parser.add_argument("--apportion-rows", type=int, default=-1,
+                        help="usage rows added for the apportionment (default: enough for about 1,000,000; 0: none)")
+    parser.add_argument("--only", default="", help="comma-separated: pages,headroom,apportionment,import")
     parser.add_argument("--skip-generate", action="store_true", help="use the dataset already in the database")
     parser.add_argument("--skip-others", action="store_true", help="skip export_usage.py and ledger_concurrency.py")
     args = parser.parse_args()
@@ -307,15 +361,25 @@ def main() -> int:
                rows=total, seconds=elapsed, counts=counts)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    rows = args.import_rows or (max(2000, round(100_000 * args.fraction)) if args.scale == "national" else 10_000)
-    for bench in (lambda: bench_pages(args.repeat), lambda: bench_headroom(args.repeat * 10), bench_apportionment,
-                  lambda: bench_usage_import(rows)):
+    rows = args.import_rows or (max(2000, round(100_000 * args.fraction)) if args.scale == "national" else 100_000)
+    if args.apportion_rows >= 0:
+        extra = args.apportion_rows
+    else:
+        from contracts.models import UsageRecord
+
+        extra = max(0, 1_000_000 - UsageRecord.objects.count())
+    benches = {"pages": lambda: bench_pages(args.repeat), "headroom": lambda: bench_headroom(args.repeat * 10),
+               "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows)}
+    only = [name for name in args.only.split(",") if name]
+    for name, bench in benches.items():
+        if only and name not in only:
+            continue
         try:
             bench()
         except Exception as error:  # one failing benchmark must not hide the others' figures
             print(f"  FAILED: {type(error).__name__}: {str(error)[:300]}", flush=True)
             RESULTS.append({"name": "failure", "error": f"{type(error).__name__}: {error}"[:1000]})
-    if not args.skip_others:
+    if not args.skip_others and not only:
         export_rows = str(max(10_000, round(1_000_000 * args.fraction))) if args.scale == "national" else "100000"
         run_other("export_usage.py", ["--rows", export_rows])  # its own dataset, its own rows
         connection.close()

@@ -124,8 +124,41 @@ def _gbp(amount: Decimal) -> Money:
 # ----------------------------------------------------------------------------------------------- rules
 
 
-def rule_sets_from_db() -> tuple[rules.RuleSet, ...]:
-    return tuple(row.to_rules() for row in FundRuleSet.objects.order_by("effective_from_date"))
+def rule_sets_from_db(*, cached: bool = False) -> tuple[rules.RuleSet, ...]:
+    """Every rule set, oldest first. `cached=True` (for pages that only show an estimate, such as the headroom)
+    answers from this process's copy, kept RULE_SETS_CACHE_SECONDS and dropped whenever a FundRuleSet is saved or
+    deleted here; inside a transaction that changed a rule set it reads the database, so a rolled-back change is
+    never kept. Writes (submit, approve, estimates that are saved) read the database: a rule changed in another
+    process is never used stale for money."""
+    import time
+
+    from django.db import connection
+    from django.db.models.signals import post_delete, post_migrate, post_save
+
+    cache = _RULE_SETS_CACHE
+    if not cache.get("connected"):
+        for signal in (post_save, post_delete):
+            signal.connect(_forget_rule_sets, sender=FundRuleSet, dispatch_uid=f"claims.rule_sets.{signal}")
+        post_migrate.connect(_forget_rule_sets, dispatch_uid="claims.rule_sets.post_migrate")
+        cache["connected"] = True
+    if cached and cache.get("changed") and not connection.in_atomic_block:
+        cache.pop("changed")  # the transaction that changed them is over: committed or rolled back
+    usable = cached and not cache.get("changed")
+    if usable and "rule_sets" in cache and time.monotonic() - cache["loaded"] < RULE_SETS_CACHE_SECONDS:
+        return cache["rule_sets"]  # type: ignore[no-any-return]
+    rule_sets = tuple(row.to_rules() for row in FundRuleSet.objects.order_by("effective_from_date"))
+    if usable:
+        cache.update(rule_sets=rule_sets, loaded=time.monotonic())
+    return rule_sets
+
+
+RULE_SETS_CACHE_SECONDS = 60
+_RULE_SETS_CACHE: dict[str, Any] = {}
+
+
+def _forget_rule_sets(**kwargs: Any) -> None:
+    _RULE_SETS_CACHE.pop("rule_sets", None)
+    _RULE_SETS_CACHE["changed"] = True
 
 
 def rule_row_on(on_date: date) -> FundRuleSet:
@@ -171,7 +204,7 @@ class Headroom:
 def headroom_for(*, application: ASFApplication) -> Headroom:
     """What the child's year already holds, what the fund can still pay, and how this application would split
     if it were approved now (shown before submitting)."""
-    rule_set = rules_for(application.start_date)
+    rule_set = rules.rules_on(application.start_date, rule_sets_from_db(cached=True))
     limit = ChildYearLimit.objects.filter(child_id=application.child_id,
                                           financial_year=application.financial_year).first()
     ytd_t = limit.therapy_approved if limit else zero()

@@ -84,17 +84,37 @@ def _tabs(request: HttpRequest, current: str, today: date) -> list[dict]:
 # ---- the authority's lists -------------------------------------------------------------------------------------
 
 
+def _section(request: HttpRequest, name: str, items: Any) -> dict[str, Any]:
+    """One section of the "to send" page: a page of PAGE_SIZE rows chosen by its own `<name>_page` parameter.
+    PAGE_SIZE + 1 rows are fetched to know whether a next page exists, so a section costs one query and no
+    count, whatever the authority's volume."""
+    try:
+        number = min(max(1, int(request.GET.get(f"{name}_page", "1"))), 10_000)
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    rows = list(items[start:start + PAGE_SIZE + 1])
+
+    def url(page: int) -> str:
+        params = request.GET.copy()
+        params[f"{name}_page"] = str(page)
+        return f"?{params.urlencode()}#{name}"
+
+    return {"rows": rows[:PAGE_SIZE], "number": number, "previous_url": url(number - 1) if number > 1 else "",
+            "next_url": url(number + 1) if len(rows) > PAGE_SIZE else ""}
+
+
 @role_required(*READERS)
 def to_send(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    drafts = list(selectors.referral_queue(user=request.user, queue="to_send", today=today)[:200])
-    declined = list(selectors.referral_queue(user=request.user, queue="declined", today=today)[:200])
     return render(request, "commissioning/referral_to_send.html", {
         "tabs": _tabs(request, "to_send", today),
-        "drafts": drafts,
-        "declined": declined,
-        "planned_services": list(selectors.planned_services_to_refer(user=request.user)[:200]),
-        "person_requests": list(selectors.person_requests_to_refer(user=request.user)[:200]),
+        "drafts": _section(request, "drafts", selectors.referral_queue(user=request.user, queue="to_send",
+                                                                       today=today)),
+        "declined": _section(request, "declined", selectors.referral_queue(user=request.user, queue="declined",
+                                                                           today=today)),
+        "planned_services": _section(request, "services", selectors.planned_services_to_refer(user=request.user)),
+        "person_requests": _section(request, "requests", selectors.person_requests_to_refer(user=request.user)),
         "can_write": _can_write(request),
     })
 

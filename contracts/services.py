@@ -332,7 +332,7 @@ def _read_usage_rows(*, content: bytes, file_name: str) -> tuple[list[str], Iter
     raw: Iterator[Sequence[Any]]
     try:
         if name.endswith(".csv"):
-            raw = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+            raw = csv.reader(io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline=""))
         elif name.endswith(".xlsx"):
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             raw = book.active.values  # type: ignore[union-attr]
@@ -372,6 +372,8 @@ def _read_usage_rows(*, content: bytes, file_name: str) -> tuple[list[str], Iter
                 yield values + [""] * (width - len(values))
         except ContractError:
             raise
+        except UnicodeDecodeError as exc:
+            raise ContractError("The CSV file must be saved as UTF-8 text.") from exc
         except Exception as exc:
             raise ContractError(f"The file could not be read as {kind}.") from exc
 
@@ -670,11 +672,18 @@ def _freeze_usage_lines(*, run: ApportionmentRun, counted: Any) -> None:
         for name in ("run", "authority", "contract_reference", "usage_date", "quantity", "source_key")
     )
     with connection.cursor() as cursor:
+        postgres = connection.vendor == "postgresql"
+        if postgres:  # sort a million rows in memory rather than on disk, for this statement only
+            cursor.execute("SELECT current_setting('work_mem')")
+            work_mem = cursor.fetchone()[0]
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(line.db_table)} ({columns}) "  # noqa: S608
             f"SELECT %s, counted.* FROM ({select_sql}) AS counted",
             [run.pk, *params],
         )
+        if postgres:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
 
 
 @transaction.atomic

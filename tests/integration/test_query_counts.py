@@ -118,10 +118,17 @@ LIST_PAGES: list[tuple[str, str]] = [
     ("claims:rechecks", "team_manager"),
     ("claims:report", "finance_officer"),
     ("audit:search", "auditor"),
+    # the home page's panels (each app's work waiting), as each kind of user sees it
+    ("home", "social_worker"),
+    ("home", "team_manager"),
+    ("home", "lead_commissioner"),
+    ("home", "finance_officer"),
+    ("home", "auditor"),
+    ("home", "provider_staff"),
 ]
 
 
-@pytest.mark.parametrize(("name", "role"), LIST_PAGES, ids=[n for n, _ in LIST_PAGES])
+@pytest.mark.parametrize(("name", "role"), LIST_PAGES, ids=[f"{n}-{r}" if n == "home" else n for n, r in LIST_PAGES])
 def test_list_page_query_count_does_not_grow_with_rows(worlds: tuple[World, World], name: str, role: str) -> None:
     small, large = worlds
     url = reverse(name)
@@ -212,11 +219,8 @@ def _applications(world: World) -> Any:
 # (url name, role, objects of a world, the related rows that make a page busier)
 DETAIL_PAGES: list[Any] = [
     ("support:household_detail", "social_worker", _households, "children__requests"),
-    pytest.param("audit:family", "auditor", _households, "children__requests", marks=pytest.mark.xfail(
-        strict=True, reason="N+1: audit.selectors loads each request's referrals, plans, notices, assessments one "
-        "by one (docs/performance.md); remove this mark when fixed")),
-    pytest.param("audit:family_export", "auditor", _households, "children__requests", marks=pytest.mark.xfail(
-        strict=True, reason="the same N+1 as audit:family (docs/performance.md); remove this mark when fixed")),
+    ("audit:family", "auditor", _households, "children__requests"),
+    ("audit:family_export", "auditor", _households, "children__requests"),
     ("support:person_detail", "social_worker", _people, "requests"),
     ("support:request_detail", "social_worker", _requests, "plans__services"),
     ("support:plan_detail", "social_worker", _plans, "services"),
@@ -298,3 +302,33 @@ NOT_COUNTED: dict[str, str] = {
     "contracts:job_download": "streams one finished file",
     "claims:export": "one application's JSON for the fund: its lines are bounded by the form",
 }
+
+
+def test_the_to_send_sections_are_paged_at_a_constant_cost(worlds: tuple[World, World], monkeypatch: Any) -> None:
+    """Each section of "Referrals to send" shows a page of rows (fetched one over the page, with no count), with
+    its own page parameter; every page of every section costs the same queries in either world."""
+    from commissioning import views
+    from commissioning.models import Referral
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    small, large = worlds
+    user = large.user("social_worker")
+    drafts = list(Referral.objects.for_user(user).filter(status="draft").order_by("created_at", "id")
+                  .values_list("id", flat=True))
+    assert len(drafts) >= 2, "the large world needs two pages of drafts"
+    url = reverse("commissioning:to_send")
+    client = Client()
+    client.force_login(user)
+    first = client.get(url).content.decode()
+    second = client.get(url, {"drafts_page": 2, "services_page": 2}).content.decode()
+    shown = [int(pk) for pk in re.findall(r'href="/referrals/(\d+)/"', first.split('id="drafts"')[1]
+                                          .split('id="declined"')[0])]
+    assert shown == drafts[:1] and "drafts_page=2#drafts" in first
+    shown = [int(pk) for pk in re.findall(r'href="/referrals/(\d+)/"', second.split('id="drafts"')[1]
+                                          .split('id="declined"')[0])]
+    assert shown == drafts[1:2] and "drafts_page=1" in second
+    assert ("drafts_page=3" in second) == (len(drafts) > 2)
+    counts = {len(_queries(w.user("social_worker"), url + query)) for w in (small, large)
+              for query in ("", "?drafts_page=2&declined_page=2&services_page=2&requests_page=2",
+                            "?drafts_page=999&services_page=x")}
+    assert len(counts) == 1, counts
