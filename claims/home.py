@@ -19,6 +19,8 @@ PANEL_QUEUES = {
     Role.AUDITOR: ("all", "overdue"),
 }
 LABELS = {
+    "drafts": "ASF application drafts",
+    "returned": "ASF applications returned for rework",
     "awaiting_approval": "ASF applications awaiting your approval",
     "overdue": "ASF applications with the fund's decision overdue (20 working days)",
     "ready": "ASF applications approved and ready to submit to the fund",

@@ -26,7 +26,7 @@ def referrals_panel(*, user: Any, today: date) -> dict | None:
         {"count": counts["overdue"], "label": "overdue provider responses", "url": reverse("commissioning:overdue")},
     ]
     if user.role == Role.TEAM_MANAGER:
-        waiting = selectors.spot_purchases_waiting(user=user).count()
+        waiting = selectors.spot_purchases_waiting(user=user).exclude(requested_by=user).count()  # never their own
         items.append({"count": waiting, "label": "spot purchases awaiting your approval",
                       "url": reverse("commissioning:spot_queue"), "key": "spot_purchases"})
     panel: dict = {"title": "Referrals", "key": "referrals", "counts": items}

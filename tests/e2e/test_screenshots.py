@@ -45,6 +45,9 @@ def shots() -> list[tuple[str, str, object]]:
         ("13-referrals", "kent.social_worker", lambda: reverse("commissioning:to_send")),
         ("14-provider-inbox", "coram.provider_staff", lambda: reverse("commissioning:inbox")),
         ("15-audit", "raa.auditor", lambda: reverse("audit:search")),
+        ("16-home-team-manager", "kent.team_manager", "/"),
+        ("17-home-finance-officer", "kent.finance_officer", "/"),
+        ("18-home-provider-staff", "coram.provider_staff", "/"),
     ]
 
 

@@ -26,7 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories_claims import build, world
-from tests.factories_commissioning import SentReferralFactory, live_contract
+from tests.factories_commissioning import RequestedSpotPurchaseFactory, SentReferralFactory, live_contract
 from tests.factories_contracts import NOW, ActiveContractFactory, KpiFactory, KpiReturnFactory, UsageRecordFactory
 from tests.factories_support import (
     ApprovedAssessmentFactory,
@@ -308,3 +308,17 @@ class TestProviderHome:
         staff = ProviderUserFactory(provider=coram)
         got = counts(staff, "provider", today=timezone.localdate())
         assert got["new"] == 2
+
+
+class TestSpotPurchasesPanel:
+    def test_the_manager_counts_spot_purchases_awaiting_approval_never_their_own_nor_another_authoritys(  # type: ignore[no-untyped-def]
+            self):
+        kent, medway = AuthorityFactory(), AuthorityFactory()
+        manager = UserFactory(authority=kent, role=Role.TEAM_MANAGER)
+        medway_manager = UserFactory(authority=medway, role=Role.TEAM_MANAGER)
+        RequestedSpotPurchaseFactory(referral__authority=kent,
+                                     referral__created_by=UserFactory(authority=kent, role=Role.SOCIAL_WORKER))
+        RequestedSpotPurchaseFactory(referral__authority=kent, referral__created_by=manager)
+        got = counts(manager, "referrals", today=timezone.localdate())
+        assert got["spot_purchases"] == 1
+        assert counts(medway_manager, "referrals", today=timezone.localdate())["spot_purchases"] == 0
