@@ -26,7 +26,7 @@ LABELS = {
     "ready": "ASF applications approved and ready to submit to the fund",
     "awaiting_decision": "ASF applications awaiting the fund's decision",
     "awaiting_funds": "approved ASF applications awaiting the fund's remittance",
-    "invoices": "provider invoices to pay",
+    "invoices": "provider invoices to approve or pay",
 }
 
 
