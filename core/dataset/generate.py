@@ -614,10 +614,13 @@ def _claims(ctx: Context, support: SupportFacts) -> list[AppFact]:
         })
         if approved:
             facts.append(AppFact(app_id, a, status, decided, total, received, spent, returned))
+            # the spend confirmation gives the unspent part back to the child's year (claims.services
+            # application_confirm_spend): therapy first, then assessment, as the year's headroom
             held = limits[(child, fy)]
-            held[0] += therapy
-            held[1] += assessment
-            held[2] += total
+            back_therapy = min(returned, therapy)
+            held[0] += therapy - back_therapy
+            held[1] += assessment - (returned - back_therapy)
+            held[2] += total - returned
     if write:
         limit_ids = w.ids(ChildYearLimit, len(limits))
         limit_rows = ({"id": lid, "child_id": child, "financial_year": fy, "therapy_approved": v[0],

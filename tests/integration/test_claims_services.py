@@ -373,3 +373,67 @@ class TestContractUsage:
         w = world()
         build(w, Status.IN_DELIVERY, therapy="900.00", invoice_therapy="300.00")
         assert not UsageRecord.objects.exists()
+
+
+class TestSpendConfirmationGivesBackTheHeadroom:
+    """What was approved and not spent goes back to the child's year limit when the spend is confirmed: the limit
+    is on what the fund pays for the child in the year, and the unspent part is returned to the fund."""
+
+    @staticmethod
+    def confirm(w, app):  # type: ignore[no-untyped-def]
+        return services.application_confirm_spend(application=app, by=w.finance, now=at(date(2025, 9, 1)),
+                                                  confirmed_date=date(2025, 9, 1))
+
+    @staticmethod
+    def limit(w):  # type: ignore[no-untyped-def]
+        row = ChildYearLimit.objects.get(child=w.child, financial_year="2025-26")
+        return row.therapy_approved, row.assessment_approved, row.fund_committed, row.authority_committed
+
+    def test_the_unspent_part_can_be_approved_again_in_the_same_year(self):
+        w = world()
+        app = build(w, Status.IN_DELIVERY, therapy="3000.00", invoice_therapy="1000.00")
+        assert self.limit(w) == (gbp("3000.00"), gbp("0"), gbp("3000.00"), gbp("0"))
+        app = self.confirm(w, app)
+        assert app.unspent_returned == gbp("2000.00")
+        assert self.limit(w) == (gbp("1000.00"), gbp("0"), gbp("1000.00"), gbp("0"))
+        assert "given back to the child's 2025-26 limit: therapy £2,000.00" in app.status_changes.last().note
+        second = build(w, Status.SUBMITTED, therapy="2000.00")
+        assert services.headroom_for(application=second).fund_left == gbp("2000.00")
+        second = services.application_approve(application=second, by=w.finance, now=at(date(2025, 9, 2)),
+                                              decision_date=date(2025, 9, 2), fund_reference="AGAIN-1")
+        assert (second.approved_fund, second.approved_authority) == (gbp("2000.00"), gbp("0"))
+
+    def test_the_authority_share_goes_back_too(self):
+        w = world()
+        # £4,000 of therapy under the £3,000 limit: the fund £3,000, Kent £1,000; only £2,500 invoiced
+        app = build(w, Status.IN_DELIVERY, therapy="4000.00", invoice_therapy="2500.00")
+        assert self.limit(w) == (gbp("4000.00"), gbp("0"), gbp("3000.00"), gbp("1000.00"))
+        self.confirm(w, app)
+        assert self.limit(w) == (gbp("2500.00"), gbp("0"), gbp("2500.00"), gbp("0"))
+
+    def test_a_fully_spent_application_gives_back_nothing(self):
+        w = world()
+        app = build(w, Status.IN_DELIVERY, therapy="1500.00", invoice_therapy="1500.00")
+        before = self.limit(w)
+        app = self.confirm(w, app)
+        assert app.unspent_returned == gbp("0") and self.limit(w) == before
+
+    def test_a_top_up_above_the_approval_gives_back_nothing(self):
+        w = world()
+        app = build(w, Status.IN_DELIVERY, therapy="1000.00")
+        bill = services.invoice_record(application=app, line=app.lines.get(), invoice_number="TOP-1",
+                                       invoice_date=date(2025, 6, 1), amount=gbp("1200.00"), by=w.finance,
+                                       now=at(date(2025, 6, 1)), top_up_reason="Two extra sessions")
+        services.invoice_approve(invoice=bill, by=w.manager, now=at(date(2025, 6, 2)))
+        before = self.limit(w)
+        self.confirm(w, app)
+        assert self.limit(w) == before == (gbp("1000.00"), gbp("0"), gbp("1000.00"), gbp("0"))
+
+    def test_nothing_is_given_back_when_the_confirmation_is_refused(self):
+        w = world()
+        app = build(w, Status.IN_DELIVERY, therapy="3000.00", invoice_therapy="1000.00")
+        before = self.limit(w)
+        with pytest.raises(services.NotPermitted):
+            services.application_confirm_spend(application=app, by=w.social_worker, now=at(date(2025, 9, 1)),
+                                               confirmed_date=date(2025, 9, 1))
+        assert self.limit(w) == before

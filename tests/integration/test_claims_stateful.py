@@ -138,7 +138,8 @@ class Lifecycles(RuleBasedStateMachine):
         for limit in ChildYearLimit.objects.filter(child=self.w.child):
             approved = ASFApplication.objects.filter(child=self.w.child, financial_year=limit.financial_year,
                                                      status__in=APPROVED_STATES)
-            assert sum((a.approved_fund for a in approved), gbp("0")) == limit.fund_committed
+            # what the fund approved, less what the spend confirmations gave back
+            assert sum((a.approved_fund - a.unspent_returned for a in approved), gbp("0")) == limit.fund_committed
             allowed = rules.fund_total(self.rules, therapy=limit.therapy_approved.amount,
                                        assessment=limit.assessment_approved.amount)
             assert limit.fund_committed.amount <= allowed

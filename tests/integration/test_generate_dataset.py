@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from claims.models import APPROVED_STATES, ASFApplication, ChildYearLimit
 from commissioning.models import Referral
@@ -91,7 +91,8 @@ class TestDataset:
     def test_each_child_year_limit_holds_what_its_approved_applications_hold(self) -> None:
         generate(scale_name="tiny", seed=5)
         approved = (ASFApplication.objects.filter(status__in=APPROVED_STATES)
-                    .values("child_id", "financial_year").annotate(fund=Sum("approved_fund")))
+                    .values("child_id", "financial_year")
+                    .annotate(fund=Sum(F("approved_fund") - F("unspent_returned"))))
         expected = {(row["child_id"], row["financial_year"]): row["fund"] for row in approved}
         held = {(row.child_id, row.financial_year): row.fund_committed.amount for row in ChildYearLimit.objects.all()}
         assert held == expected and held
