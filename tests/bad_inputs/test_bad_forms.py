@@ -199,6 +199,10 @@ CASES: list[tuple[str, str, Any, Any, str]] = [
      lambda w: day("paid_date", "", "", ""), "Date paid"),
     ("pay: impossible date", "finance", lambda w: reverse("claims:invoice_pay", args=[w.invoice.pk]),
      lambda w: day("paid_date", "29", "2", "2025"), "real date"),
+    ("pay: not yet approved", "finance", lambda w: reverse("claims:invoice_pay", args=[w.invoice.pk]),
+     lambda w: day("paid_date", "10", "6", "2025"), "has not been approved"),
+    ("approve invoice: by whoever recorded it", "finance",
+     lambda w: reverse("claims:invoice_approve", args=[w.invoice.pk]), lambda w: {}, "you recorded this invoice"),
 ]
 
 

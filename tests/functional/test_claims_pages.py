@@ -241,6 +241,13 @@ class TestInvoiceApproval:
         kent.invoice.refresh_from_db()
         assert kent.invoice.status == "approved"
 
+    def test_another_authoritys_manager_gets_a_404_and_changes_nothing(self, client, kent):
+        medway = world(short_code="medway")
+        signed_in(client, medway.manager)
+        assert client.post(reverse("claims:invoice_approve", args=[kent.invoice.pk])).status_code == 404
+        kent.invoice.refresh_from_db()
+        assert kent.invoice.status == "received" and kent.invoice.approved_by is None
+
     def test_a_social_worker_cannot_approve(self, client, kent):
         signed_in(client, kent.social_worker)
         assert client.post(reverse("claims:invoice_approve", args=[kent.invoice.pk])).status_code == 403
