@@ -208,7 +208,6 @@ def test_social_worker_journey_from_request_to_asf_submission_without_javascript
     live_contract(provider=barnardos, lead=kent, services=("direct-letterbox-contact", "birth-parent-support"),
                   reference="KENT-CAFIS", title="Barnardo's CAFIS", start=date(2016, 4, 1), end=date(2035, 3, 31))
     page = page_without_js
-    page.set_default_timeout(10_000)
 
     def check() -> None:
         a11y.check_without_js(page)
@@ -473,7 +472,6 @@ def test_finance_officer_from_fund_approval_to_the_apportionment_spreadsheet(  #
     contract_services.run_calculate(run=run, by=lead, now=NOW)
     contract_services.run_approve(run=run, by=checker, now=NOW)
     decided = application.submitted_date + timedelta(days=10)
-    page.set_default_timeout(15_000)
 
     sign_in(page, w.finance.username, PASSWORD)
     page.wait_for_url("**/")
@@ -547,10 +545,12 @@ def test_finance_officer_from_fund_approval_to_the_apportionment_spreadsheet(  #
     page.wait_for_url(application_url)
     assert "paid" in _banner(page)
 
-    if page.get_by_role("link", name="Record that the services started").count():
-        page.get_by_role("link", name="Record that the services started").click()
-        page.get_by_role("button", name="Confirm").click()
-        page.wait_for_url(application_url)
+    page.get_by_role("link", name="Record that the services started").click()
+    a11y.check(page)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(application_url)
+    application.refresh_from_db()
+    assert application.status == Status.IN_DELIVERY
     page.get_by_role("link", name="Confirm the spend (the unspent part goes back)").click()
     a11y.check(page)
     _fill_date(page, "Date", decided + timedelta(days=90))
