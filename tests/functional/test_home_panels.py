@@ -322,3 +322,25 @@ class TestSpotPurchasesPanel:
         got = counts(manager, "referrals", today=timezone.localdate())
         assert got["spot_purchases"] == 1
         assert counts(medway_manager, "referrals", today=timezone.localdate())["spot_purchases"] == 0
+
+
+class TestMonitoringQuarters:
+    """Which quarter's monitoring return is due: the last one that ended before today (quarter 1 is April-June)."""
+
+    @pytest.mark.parametrize(("today", "expected"), [
+        (date(2026, 4, 1), (2025, 4)), (date(2026, 6, 30), (2025, 4)), (date(2026, 7, 1), (2026, 1)),
+        (date(2026, 9, 30), (2026, 1)), (date(2026, 10, 1), (2026, 2)), (date(2026, 12, 31), (2026, 2)),
+        (date(2027, 1, 1), (2026, 3)), (date(2027, 3, 31), (2026, 3)),
+    ])
+    def test_the_last_completed_quarter(self, today, expected):  # type: ignore[no-untyped-def]
+        from contracts.selectors import last_completed_quarter
+
+        assert last_completed_quarter(today) == expected
+
+    @pytest.mark.parametrize(("quarter", "end"), [
+        (1, date(2026, 6, 30)), (2, date(2026, 9, 30)), (3, date(2026, 12, 31)), (4, date(2027, 3, 31)),
+    ])
+    def test_each_quarter_ends_on_the_last_day_of_its_third_month(self, quarter, end):  # type: ignore[no-untyped-def]
+        from contracts.selectors import quarter_end
+
+        assert quarter_end(2026, quarter) == end
