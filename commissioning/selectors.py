@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from contracts.models import Contract, ContractStatus, ProcurementRoute, UsageMeasure
 from contracts.selectors import contracts_for_routing, usage_count
@@ -117,11 +117,15 @@ def queue_counts(*, user: Any, today: date) -> dict[str, int]:
 
 def planned_services_to_refer(*, user: Any) -> QuerySet[PlannedService]:
     """Services in active support plans that are provided (not signposted) and have no live referral."""
-    live = Referral.objects.exclude(status__in=[ReferralStatus.DECLINED, ReferralStatus.CANCELLED])
+    # NOT EXISTS (an anti-join on the referral's planned-service index), not NOT IN: over every authority's
+    # referrals a NOT IN list outgrows memory and PostgreSQL rescans it for each row (seconds at national scale).
+    live = Referral.objects.filter(planned_service=OuterRef("pk")).exclude(
+        status__in=[ReferralStatus.DECLINED, ReferralStatus.CANCELLED]
+    )
     return (
         PlannedService.objects.for_user(user)
         .filter(signposted=False, plan__status="active")
-        .exclude(pk__in=live.filter(planned_service__isnull=False).values("planned_service_id"))
+        .filter(~Exists(live))
         .select_related("service_type", "plan__request__child", "plan__request__responsible_authority")
         .order_by("plan__start_date", "id")
     )
@@ -129,12 +133,14 @@ def planned_services_to_refer(*, user: Any) -> QuerySet[PlannedService]:
 
 def person_requests_to_refer(*, user: Any) -> QuerySet[SupportRequest]:
     """Open requests about a birth parent, birth relative or adult adoptee with no live referral."""
-    live = Referral.objects.exclude(status__in=[ReferralStatus.DECLINED, ReferralStatus.CANCELLED])
+    live = Referral.objects.filter(support_request=OuterRef("pk")).exclude(
+        status__in=[ReferralStatus.DECLINED, ReferralStatus.CANCELLED]
+    )
     return (
         SupportRequest.objects.for_user(user)
         .open()
         .filter(person__isnull=False)
-        .exclude(pk__in=live.values("support_request_id"))
+        .filter(~Exists(live))
         .select_related("person", "responsible_authority")
         .order_by("received_date", "id")
     )
