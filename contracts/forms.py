@@ -9,8 +9,18 @@ from django import forms
 
 from core.forms import GovukDateField, GovukForm
 from core.uploads import validate_spreadsheet_upload as check_upload
+from organisations.models import Authority, Provider
+from support.models import ServiceType
 
-from .models import ApportionmentRun, Contract, ExtensionOption, UsageMeasure
+from .models import (
+    PRICING_MEASURE,
+    ApportionmentRun,
+    Contract,
+    ExtensionOption,
+    Pricing,
+    ProcurementRoute,
+    UsageMeasure,
+)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -116,3 +126,81 @@ class KpiReturnForm(GovukForm):
     value = forms.DecimalField(label="Value returned", max_digits=12, decimal_places=2)
     submitted_date = GovukDateField(label="Date returned", error_messages={"required": "Enter the date returned"})
     note = forms.CharField(label="Note (optional)", required=False, max_length=300)
+
+
+class ContractForm(GovukForm):
+    """A new contract on the register: who provides it, who leads and shares it, its term, value and services."""
+
+    reference = forms.CharField(label="Reference", max_length=40, help_text="For example, RAA-CAFIS-2026",
+                                error_messages={"required": "Enter the contract reference"})
+    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter the contract title"})
+    provider = forms.ModelChoiceField(label="Provider", queryset=Provider.objects.none(),
+                                      help_text="Providers on the partnership's approved list",
+                                      error_messages={"required": "Choose the provider",
+                                                      "invalid_choice": "Choose a provider from the list"})
+    lead_authority = forms.ModelChoiceField(label="Lead authority", queryset=Authority.objects.none(),
+                                            help_text="The authority that holds the contract and pays the provider",
+                                            error_messages={"required": "Choose the lead authority",
+                                                            "invalid_choice": "Choose a lead authority you work for"})
+    parties = forms.ModelMultipleChoiceField(
+        label="Authorities sharing the cost (optional)", queryset=Authority.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text="The lead authority always shares it",
+        error_messages={"invalid_choice": "Choose authorities from the list"},
+    )
+    procurement_route = forms.ChoiceField(label="How it was bought", choices=ProcurementRoute.choices,
+                                          widget=forms.RadioSelect,
+                                          error_messages={"required": "Choose how the contract was bought"})
+    pricing = forms.ChoiceField(label="Pricing", choices=Pricing.choices, widget=forms.RadioSelect,
+                                error_messages={"required": "Choose how the contract is priced"})
+    unit_price = forms.DecimalField(
+        label="Price per referral, session or hour, in pounds (optional)", required=False, min_value=Decimal("0.01"),
+        max_digits=14, decimal_places=2,
+        error_messages={"invalid": "The unit price must be an amount in pounds", "min_value": "The unit price "
+                        "must be more than £0", "max_decimal_places": "The unit price must be in pounds and pence"},
+    )
+    start_date = GovukDateField(label="Start date", error_messages={"required": "Enter the start date"})
+    end_date = GovukDateField(label="End date", help_text="The last day of the initial term",
+                              error_messages={"required": "Enter the end date"})
+    total_value = forms.DecimalField(
+        label="Total value, in pounds", min_value=Decimal("0"), max_digits=14, decimal_places=2,
+        error_messages={"required": "Enter the total value", "invalid": "The value must be an amount in pounds",
+                        "min_value": "The value cannot be negative",
+                        "max_decimal_places": "The value must be in pounds and pence"},
+    )
+    capacity_per_year = forms.IntegerField(label="Capacity a year (optional)", required=False, min_value=1,
+                                           error_messages={"min_value": "The capacity must be at least 1",
+                                                           "invalid": "The capacity must be a whole number"})
+    capacity_measure = forms.ChoiceField(label="What the capacity counts", choices=UsageMeasure.choices,
+                                         initial=UsageMeasure.REFERRALS)
+    element_name = forms.CharField(label="Service element", max_length=100, required=False,
+                                   help_text="For example, Therapeutic parenting support")
+    service_types = forms.ModelMultipleChoiceField(
+        label="Services it provides (optional)", queryset=ServiceType.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text="Referrals for these services are routed to this contract",
+    )
+    description = forms.CharField(label="Description (optional)", required=False, widget=forms.Textarea,
+                                  max_length=2000)
+
+    def __init__(self, *args: Any, authorities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Provider.objects.filter(approved=True).order_by("name")  # type: ignore[attr-defined]
+        self.fields["lead_authority"].queryset = authorities  # type: ignore[attr-defined]
+        self.fields["parties"].queryset = authorities  # type: ignore[attr-defined]
+        self.fields["service_types"].queryset = ServiceType.objects.order_by("name")  # type: ignore[attr-defined]
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip()
+        if Contract.objects.filter(reference__iexact=reference).exists():
+            raise forms.ValidationError(f"A contract with the reference {reference} is already on the register")
+        return reference
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", "The end date must be on or after the start date")
+        if data.get("pricing") in PRICING_MEASURE and data.get("unit_price") is None and not self.has_error(
+                "unit_price"):
+            self.add_error("unit_price", "Enter the price per unit for a contract priced per unit")
+        if data.get("service_types") and not (data.get("element_name") or "").strip():
+            self.add_error("element_name", "Enter a name for the service element")
+        return data

@@ -5,6 +5,7 @@ from . import views
 app_name = "contracts"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("new/", views.contract_create, name="create"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/status/", views.contract_status, name="status"),
     path("<int:pk>/kpis/<int:kpi_pk>/return/", views.kpi_return, name="kpi_return"),

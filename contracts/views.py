@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,11 +20,11 @@ from core.charts import bar_chart
 from core.models import BackgroundJob, JobStatus
 from core.money import format_gbp, gbp
 from organisations.access import role_required
-from organisations.models import Role
+from organisations.models import Authority, Role
 from organisations.scoping import authority_ids_for
 
 from . import selectors, services
-from .forms import ContractStatusForm, KpiReturnForm, RunForm, UsageConfirmForm, UsageUploadForm
+from .forms import ContractForm, ContractStatusForm, KpiReturnForm, RunForm, UsageConfirmForm, UsageUploadForm
 from .models import ApportionmentRun, Contract, RunStatus
 
 VIEW_ROLES: tuple[str, ...] = (Role.LEAD_COMMISSIONER, Role.FINANCE_OFFICER, Role.AUDITOR)
@@ -73,6 +73,33 @@ def overview(request: HttpRequest) -> HttpResponse:
         "spend_chart": spend_chart, "time_chart": time_chart, "use_chart": use_chart,
         "missed": [m for m in monitors if m.kpis_missed],
     })
+
+
+@role_required(Role.LEAD_COMMISSIONER)
+def contract_create(request: HttpRequest) -> HttpResponse:
+    """Add a contract to the register (planned): the lead commissioner of an authority in their scope."""
+    authorities = Authority.objects.filter(pk__in=authority_ids_for(request.user)).order_by("name")
+    form = ContractForm(request.POST or None, authorities=authorities,
+                        initial={"lead_authority": authorities.first() if authorities.count() == 1 else None})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        element = (data.pop("element_name") or "").strip()
+        service_types = list(data.pop("service_types"))
+        parties = list(data.pop("parties"))
+        data["total_value"] = gbp(data["total_value"])
+        data["unit_price"] = gbp(data["unit_price"]) if data["unit_price"] is not None else None
+        try:
+            contract = services.contract_create(
+                by=request.user, now=timezone.now(), parties=parties,
+                service_elements=[(element, service_types)] if element else [], **data,
+            )
+        except (services.ContractError, ValidationError) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, f"{contract.reference} is on the register as planned: make it active when "
+                                      "it starts")
+            return redirect("contracts:detail", pk=contract.pk)
+    return render(request, "contracts/contract_form.html", {"form": form})
 
 
 @role_required(*VIEW_ROLES)

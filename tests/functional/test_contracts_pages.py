@@ -62,6 +62,7 @@ def cases(world):  # type: ignore[no-untyped-def]
     c, run, job = world["contract"], world["run"], world["job"]
     return {
         "overview": ("get", [], "kent_auditor", "kent_sw"),
+        "create": ("get", [], "kent_lc", "kent_fin"),
         "detail": ("get", [c.pk], "medway_fin", "kent_sw"),
         "status": ("get", [c.pk], "kent_lc", "kent_fin"),
         "kpi_return": ("get", [c.pk, world["kpi"].pk], "kent_lc", "kent_fin"),
@@ -91,7 +92,7 @@ def call(client, method, name, args):  # type: ignore[no-untyped-def]
 class TestEveryUrl:
     def test_every_pattern_has_a_case(self, world):  # type: ignore[no-untyped-def]
         assert {p.name for p in urls.urlpatterns} == set(cases(world))
-        assert OBJECT_PAGES | {"overview", "usage_import", "runs"} == set(cases(world))
+        assert OBJECT_PAGES | {"overview", "create", "usage_import", "runs"} == set(cases(world))
 
     @pytest.mark.parametrize("name", [p.name for p in urls.urlpatterns])
     def test_the_wrong_role_is_refused(self, client, world, name):  # type: ignore[no-untyped-def]
@@ -135,6 +136,80 @@ class TestEveryUrl:
         for name, (method, args, _, _) in cases(world).items():
             response = call(client, method, name, args)
             assert response.status_code == 302 and "/sign-in/" in response.url, name
+
+
+def _contract_form(world, **changes):  # type: ignore[no-untyped-def]
+    from tests.factories import ProviderFactory
+    from tests.factories_commissioning import service_type
+
+    provider = ProviderFactory(name="Barnardo's CAFIS")
+    data = {
+        "reference": "RAA-CAFIS-2026", "title": "Post-adoption support service", "provider": provider.pk,
+        "lead_authority": world["kent"].pk, "parties": [world["medway"].pk, world["bexley"].pk],
+        "procurement_route": "block", "pricing": "block_sum", "unit_price": "",
+        "start_date_day": "1", "start_date_month": "4", "start_date_year": "2026",
+        "end_date_day": "31", "end_date_month": "3", "end_date_year": "2029",
+        "total_value": "752550.00", "capacity_per_year": "120", "capacity_measure": "referrals",
+        "element_name": "Therapeutic support", "service_types": [service_type("ddp").pk], "description": "",
+    }
+    data.update(changes)
+    return data
+
+
+class TestRegister:
+    """The lead commissioner adds a contract to the register through the page."""
+
+    def test_a_lead_commissioner_registers_a_planned_contract_with_its_parties_and_services(self, client, world):  # type: ignore[no-untyped-def]
+        from contracts.models import Contract, ContractStatus
+
+        response = signed_in(client, world["raa_lc"]).post(reverse("contracts:create"), _contract_form(world))
+        contract = Contract.objects.get(reference="RAA-CAFIS-2026")
+        assert response.status_code == 302 and response.url == reverse("contracts:detail", args=[contract.pk])
+        assert contract.status == ContractStatus.PLANNED and contract.lead_authority == world["kent"]
+        assert contract.total_value == Money("752550.00", "GBP") and contract.unit_price is None
+        assert {a.short_code for a in contract.parties.all()} == {"kent", "medway", "bexley"}
+        assert [(e.name, [t.code for t in e.service_types.all()]) for e in contract.elements.all()] == [
+            ("Therapeutic support", ["ddp"])]
+        assert contract.status_changes.get().changed_by == world["raa_lc"]
+
+    def test_the_overview_offers_the_register_form_to_lead_commissioners_only(self, client, world):  # type: ignore[no-untyped-def]
+        link = reverse("contracts:create").encode()
+        assert link in signed_in(client, world["kent_lc"]).get(reverse("contracts:overview")).content
+        assert link not in signed_in(client, world["kent_fin"]).get(reverse("contracts:overview")).content
+
+    @pytest.mark.parametrize(("changes", "field", "message"), [
+        ({"reference": ""}, "reference", "Enter the contract reference"),
+        ({"reference": "kent-1"}, "reference", "A contract with the reference kent-1 is already on the register"),
+        ({"provider": ""}, "provider", "Choose the provider"),
+        ({"end_date_year": "2025"}, "end_date", "The end date must be on or after the start date"),
+        ({"total_value": "-1"}, "total_value", "The value cannot be negative"),
+        ({"total_value": "10.001"}, "total_value", "The value must be in pounds and pence"),
+        ({"pricing": "per_session"}, "unit_price", "Enter the price per unit for a contract priced per unit"),
+        ({"element_name": ""}, "element_name", "Enter a name for the service element"),
+        ({"start_date_month": "13"}, "start_date", ""),
+    ])
+    def test_bad_input_is_named_and_nothing_is_written(self, client, world, changes, field, message):  # type: ignore[no-untyped-def]
+        from contracts.models import Contract
+
+        before = Contract.objects.count()
+        response = signed_in(client, world["kent_lc"]).post(reverse("contracts:create"),
+                                                            _contract_form(world, **changes))
+        assert response.status_code == 200 and b"govuk-error-summary" in response.content
+        assert field in response.context["form"].errors
+        assert message in " ".join(response.context["form"].errors[field])
+        assert Contract.objects.count() == before
+
+    def test_an_authority_outside_the_users_scope_cannot_lead_or_share(self, client, world):  # type: ignore[no-untyped-def]
+        from contracts.models import Contract
+
+        bexley_lc = signed_in(client, world["bexley_lc"])
+        page = bexley_lc.get(reverse("contracts:create"))
+        assert [a.short_code for a in page.context["form"].fields["lead_authority"].queryset] == ["bexley"]
+        response = bexley_lc.post(reverse("contracts:create"), _contract_form(world))  # Kent leads, Medway shares
+        errors = response.context["form"].errors
+        assert "Choose a lead authority you work for" in errors["lead_authority"][0]
+        assert "parties" in errors
+        assert not Contract.objects.filter(reference="RAA-CAFIS-2026").exists()
 
 
 class TestMonitoring:
