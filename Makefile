@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test install assets lint typecheck contracts migrations-check check audit clean screenshots bench
+.PHONY: demo test install assets lint typecheck contracts migrations-check migrations-apply check audit clean screenshots bench
 
 # uv (the lock-file installer) lives in .uv/, outside the project environment that it manages.
 $(UV):
@@ -52,6 +52,12 @@ contracts: install
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Every migration applied to an empty PostgreSQL, then the demo data seeded and the ledger checked on that schema
+# (the test suite builds its tables from the models, with the migrations' data and SQL replayed: pyproject.toml).
+migrations-apply: install
+	$(BIN)/python scripts/with_services.py -- bash -c '$(BIN)/python manage.py migrate --noinput && \
+		$(BIN)/python manage.py seed_demo && $(BIN)/python manage.py check_ledger'
 
 check: lint typecheck contracts migrations-check
 
