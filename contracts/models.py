@@ -324,10 +324,11 @@ class UsageRecord(models.Model):
         ]
         indexes = [
             models.Index(fields=["contract", "measure", "usage_date"], name="usage_contract_measure_date"),
-            # An apportionment's weights (GROUP BY authority over contracts, a measure and a period) read from this
-            # index alone (quantity is its last key column, not an INCLUDE, which SQLite would refuse).
-            models.Index(fields=["contract", "measure", "authority", "usage_date", "quantity"],
-                         name="usage_contract_measure_auth_dt"),
+            # An apportionment's weights (GROUP BY authority over contracts, a measure and a period, up to the run's
+            # watermark id) read from this index alone (quantity and id are key columns, not an INCLUDE, which
+            # SQLite would refuse).
+            models.Index(fields=["contract", "measure", "authority", "usage_date", "quantity", "id"],
+                         name="usage_contract_meas_auth_dt_id"),
         ]
 
     def __str__(self) -> str:
@@ -389,6 +390,11 @@ class ApportionmentRun(models.Model):
     recharged_at = models.DateTimeField(null=True, blank=True)
     recharge_date = models.DateField(null=True, blank=True)
     weight_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    usage_watermark = models.BigIntegerField(
+        null=True, blank=True,
+        help_text="The highest usage record id when calculated: the run counts the records up to it (usage "
+                  "records are append-only, so these never change)",
+    )
     inputs = models.JSONField(
         default=dict, blank=True, help_text="Every input frozen at calculation (names, dates, basis, contracts)"
     )
@@ -475,9 +481,9 @@ class ApportionmentLine(models.Model):
 
 
 class ApportionmentUsageLine(models.Model):
-    """A frozen copy of one usage record a run counted (the sheet per authority lists these). No history: the
-    rows are written once, when the run is calculated, and never changed; a recalculation replaces them before
-    approval, and after approval nothing touches them."""
+    """A frozen copy of one usage record a run counted, kept for runs calculated before usage records became
+    append-only (they have no `usage_watermark`; their sheet lists these). Runs calculated since read the usage
+    records themselves, up to their watermark, and write none of these. No history: never changed."""
 
     run = models.ForeignKey(ApportionmentRun, on_delete=models.CASCADE, related_name="usage_lines")
     authority = models.ForeignKey("organisations.Authority", on_delete=models.PROTECT, related_name="+")

@@ -28,7 +28,7 @@ from .models import (
     financial_year_label,
     financial_year_of,
 )
-from .services import add_months, number_text
+from .services import add_months, number_text, run_usage
 from .spreadsheets import RunSheet, SheetLine
 
 
@@ -220,8 +220,9 @@ def run_lines(*, run: ApportionmentRun) -> list[ApportionmentLine]:
 
 
 def run_sheet(*, run: ApportionmentRun) -> RunSheet:
-    """The run's frozen inputs as the spreadsheet shows them (nothing read from live tables but the frozen
-    lines and usage lines)."""
+    """The run's frozen inputs as the spreadsheet shows them: its frozen lines and inputs, and per authority the
+    usage records it counted (append-only, read up to the run's watermark; a run calculated before the watermark
+    reads the copy it froze)."""
     inputs = run.inputs or {}
     lines = [
         SheetLine(authority_id=line.authority_id, name=line.authority_name, weight=line.weight,
@@ -248,19 +249,40 @@ def run_sheet(*, run: ApportionmentRun) -> RunSheet:
         ("Status", status),
     ]
 
-    def usage_rows(authority_id: int) -> Any:
-        return (
-            ApportionmentUsageLine.objects.filter(run=run, authority_id=authority_id)
-            .order_by("usage_date", "id")
-            .values_list("contract_reference", "usage_date", "quantity", "source_key")
-            .iterator(chunk_size=5000)
-        )
+    if run.usage_watermark is None:
+        # Calculated before usage records became append-only: the run froze a copy of the records it counted.
+        def usage_rows(authority_id: int) -> Any:
+            return (
+                ApportionmentUsageLine.objects.filter(run=run, authority_id=authority_id)
+                .order_by("usage_date", "id")
+                .values_list("contract_reference", "usage_date", "quantity", "source_key")
+                .iterator(chunk_size=5000)
+            )
+
+        usage_count = run.usage_lines.count()
+    else:
+        # The records themselves, up to the run's watermark: append-only, so the same rows the run counted.
+        # The contracts' references as frozen at calculation (a contract's reference may be edited since).
+        ids, references = inputs.get("basis_contract_ids", []), inputs.get("basis_contracts", [])
+        reference_of = dict(zip(ids, references, strict=True))
+        counted = run_usage(run=run, contract_ids=ids)
+
+        def usage_rows(authority_id: int) -> Any:
+            rows = (
+                counted.filter(authority_id=authority_id)
+                .order_by("usage_date", "id")
+                .values_list("contract_id", "usage_date", "quantity", "source_key")
+                .iterator(chunk_size=5000)
+            )
+            return ((reference_of[contract_id], day, quantity, key) for contract_id, day, quantity, key in rows)
+
+        usage_count = int(inputs.get("usage_records", 0))
 
     return RunSheet(
         heading=f"Apportionment {run.pk}: {inputs.get('contract_reference', '')} {run.title}",
         facts=facts, total=run.total_cost.amount, fixed_percent=run.fixed_share_percent,
         measure_label=UsageMeasure(run.basis).label, timestamp=run.approved_at or run.calculated_at or run.created_at,
-        lines=lines, usage_rows=usage_rows, usage_count=run.usage_lines.count(),
+        lines=lines, usage_rows=usage_rows, usage_count=usage_count,
     )
 
 

@@ -36,7 +36,6 @@ from .models import (
     ApportionmentLine,
     ApportionmentRun,
     ApportionmentRunStatusChange,
-    ApportionmentUsageLine,
     Contract,
     ContractStatus,
     ContractStatusChange,
@@ -650,46 +649,47 @@ def _explanation(*, name: str, weight: Decimal, weight_total: Decimal, label: st
     return text
 
 
-def _counted_usage(*, run: ApportionmentRun, sources: list[Contract], parties: list[Any]) -> Any:
-    """The usage records a run weighs: its basis contracts' records of its measure, by its parties, in its
-    usage period (the `usage_contract_measure_authority_date` index covers this filter and the weights' sum)."""
-    return UsageRecord.objects.filter(
-        contract__in=[c.pk for c in sources], measure=run.basis, authority__in=[a.pk for a in parties],
+def run_sources(run: ApportionmentRun) -> list[Contract]:
+    """The contracts whose usage a run weighs: its basis contracts, or none given, its own contract."""
+    return list(run.basis_contracts.all()) or [run.contract]
+
+
+def run_usage(*, run: ApportionmentRun, sources: list[Contract] | None = None,
+              contract_ids: list[int] | None = None) -> Any:
+    """The usage records a run weighs or weighed: its basis contracts' records of its measure in its usage period
+    and, once calculated, up to its watermark (records are append-only, so a calculated run's records never
+    change). The `usage_contract_meas_auth_dt_id` index covers this filter and the weights' sum."""
+    if contract_ids is None:
+        contract_ids = [c.pk for c in (sources if sources is not None else run_sources(run))]
+    records = UsageRecord.objects.filter(
+        contract__in=contract_ids, measure=run.basis,
         usage_date__gte=run.usage_start_date, usage_date__lte=run.usage_end_date,
     )
+    if run.usage_watermark is not None:
+        records = records.filter(id__lte=run.usage_watermark)
+    return records
 
 
-def _freeze_usage_lines(*, run: ApportionmentRun, counted: Any) -> None:
-    """Copy every counted usage record onto the run in one INSERT ... SELECT, in (authority, date, record) order
-    so the lines' ids follow the order the spreadsheet lists them in. No Python object per row."""
-    rows = counted.order_by("authority_id", "usage_date", "id").values_list(
-        "authority_id", "contract__reference", "usage_date", "quantity", "source_key"
-    )
-    select_sql, params = rows.query.sql_with_params()
-    line = ApportionmentUsageLine._meta
-    columns = ", ".join(
-        connection.ops.quote_name(str(line.get_field(name).column))  # type: ignore[union-attr]
-        for name in ("run", "authority", "contract_reference", "usage_date", "quantity", "source_key")
-    )
+def _usage_watermark() -> int:
+    """The highest usage record id, every record up to it committed and none to come below it. On PostgreSQL,
+    `LOCK ... IN SHARE MODE` waits for the transactions inserting usage to commit and holds new inserts until
+    this transaction ends (ids come from a sequence: a record inserted later has a higher id). SQLite, the demo
+    database, has one writer at a time."""
+    table = connection.ops.quote_name(UsageRecord._meta.db_table)
     with connection.cursor() as cursor:
-        postgres = connection.vendor == "postgresql"
-        if postgres:  # sort a million rows in memory rather than on disk, for this statement only
-            cursor.execute("SELECT current_setting('work_mem')")
-            work_mem = cursor.fetchone()[0]
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(line.db_table)} ({columns}) "  # noqa: S608
-            f"SELECT %s, counted.* FROM ({select_sql}) AS counted",
-            [run.pk, *params],
-        )
-        if postgres:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0] or 0)
 
 
 @transaction.atomic
 def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> ApportionmentRun:
     """Weigh each party by its usage in the usage period, split the cost penny-exactly, and freeze every input
-    (the usage lines counted, the names, the dates) on the run. A calculated run may be calculated again."""
+    on the run: the names, the dates, and the usage counted, as a watermark (the highest usage record id; usage
+    records are append-only, so the records up to it never change). A calculated run may be calculated again
+    (before approval): its watermark moves."""
     run = _locked_run(run)
     if run.frozen:
         raise InvalidTransition("An approved run is frozen: it cannot be calculated again.")
@@ -697,8 +697,9 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
     parties = sorted(contract.parties.all(), key=lambda a: a.name)
     if not parties:
         raise RunError(f"Contract {contract.reference} has no party authorities.")
-    sources = list(run.basis_contracts.all()) or [contract]
-    counted = _counted_usage(run=run, sources=sources, parties=parties)
+    sources = run_sources(run)
+    run.usage_watermark = _usage_watermark()
+    counted = run_usage(run=run, sources=sources).filter(authority__in=[a.pk for a in parties])
     weights: dict[int, Decimal] = {a.pk: Decimal("0.00") for a in parties}
     usage_count = 0
     for row in counted.values("authority_id").annotate(total=Sum("quantity"), rows=Count("id")).order_by():
@@ -728,7 +729,7 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
                               tolerance_percent=run.tolerance_percent or Decimal(0))
 
     run.lines.all().delete()
-    run.usage_lines.all().delete()
+    run.usage_lines.all().delete()  # a run calculated before the watermark: its frozen copy goes
     lines = []
     for position, authority in enumerate(parties):
         fixed_part, usage_part = parts[authority.pk]
@@ -744,13 +745,13 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
             position=position,
         ))
     bulk_create_with_history(lines, ApportionmentLine, default_user=by if getattr(by, "pk", None) else None)
-    _freeze_usage_lines(run=run, counted=counted)
     run.weight_total = weight_total
     run.inputs = {
         "contract_reference": contract.reference, "contract_title": contract.title,
         "provider": str(contract.provider), "lead_authority_id": contract.lead_authority_id,
         "lead_authority": str(contract.lead_authority), "basis": run.basis, "basis_label": run.basis_label,
         "basis_contracts": [c.reference for c in sources], "usage_records": usage_count,
+        "basis_contract_ids": [c.pk for c in sources], "usage_watermark": run.usage_watermark,
         "usage_period": [run.usage_start_date.isoformat(), run.usage_end_date.isoformat()],
         "cost_period": [run.cost_start_date.isoformat(), run.cost_end_date.isoformat()],
         "total_cost": str(run.total_cost.amount), "fixed_share_percent": str(fixed),
@@ -763,7 +764,7 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
     run.calculated_by = by if getattr(by, "pk", None) else None
     run.calculated_at = now
     run._history_user = by  # type: ignore[attr-defined]
-    run.save(update_fields=["status", "weight_total", "inputs", "calculated_by", "calculated_at"])
+    run.save(update_fields=["status", "weight_total", "usage_watermark", "inputs", "calculated_by", "calculated_at"])
     _log_run(run, before, by=by, now=now)
     return run
 
@@ -878,7 +879,8 @@ def run_spreadsheet_build(*, job_id: Any, run_id: int) -> None:
     """Build the spreadsheet for a job, reporting progress on the job row; a failure is written on the job."""
     run = ApportionmentRun.objects.select_related("contract").get(pk=run_id)
     try:
-        job_start(job_id=job_id, total=run.usage_lines.count())
+        total = run.usage_lines.count() if run.usage_watermark is None else run.inputs.get("usage_records", 0)
+        job_start(job_id=job_id, total=total)
         content = run_spreadsheet_bytes(run=run, progress=lambda done: job_progress(job_id=job_id, done=done))
         job_finish(job_id=job_id, content=content, filename=run_spreadsheet_name(run),
                    message=f"{len(content):,} bytes")

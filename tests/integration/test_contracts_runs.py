@@ -50,6 +50,15 @@ def make_run(world, **extra):  # type: ignore[no-untyped-def]
     return services.run_create(**kwargs)
 
 
+def sheet_usage(run):  # type: ignore[no-untyped-def]
+    """The usage rows the run's spreadsheet lists, authority by authority, as (authority, contract, date,
+    quantity, source key)."""
+    from contracts.selectors import run_sheet
+
+    sheet = run_sheet(run=ApportionmentRun.objects.get(pk=run.pk))
+    return [(line.name, *row) for line in sheet.lines for row in sheet.usage_rows(line.authority_id)]
+
+
 class TestCalculate:
     def test_splits_by_usage_and_explains_each_line(self, world):  # type: ignore[no-untyped-def]
         run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
@@ -61,7 +70,7 @@ class TestCalculate:
         assert lines["Medway"].explanation == "Medway: 115 of 615 adoptions 2012-15 = 18.70%"
         assert lines["Kent"].explanation == "Kent: 430 of 615 adoptions 2012-15 = 69.92%"
         assert run.status == RunStatus.CALCULATED and run.weight_total == Decimal("615.00")
-        assert run.usage_lines.count() == 6
+        assert len(sheet_usage(run)) == 6 and run.inputs["usage_records"] == 6
         assert run.inputs["basis_contracts"] == ["HIST"] and run.inputs["total_cost"] == "752550.00"
 
     def test_freezes_every_counted_record_in_authority_date_record_order(self, world):  # type: ignore[no-untyped-def]
@@ -73,14 +82,12 @@ class TestCalculate:
                            measure="children", quantity=Decimal("0.25"), source_key="late:2")
         run = services.run_calculate(run=make_run(world, basis_contracts=[world["history"], other]),
                                      by=world["maker"], now=NOW)
-        frozen = list(run.usage_lines.order_by("id").values_list(
-            "authority__short_code", "contract_reference", "usage_date", "quantity", "source_key"))
+        frozen = sheet_usage(run)
         expected = sorted(
             UsageRecord.objects.filter(measure="children").values_list(
-                "authority_id", "usage_date", "id", "authority__short_code", "contract__reference", "quantity",
-                "source_key"),
-        )
-        assert frozen == [(row[3], row[4], row[1], row[5], row[6]) for row in expected]
+                "authority__name", "usage_date", "id", "contract__reference", "quantity", "source_key"),
+        )  # the sheet's lines are in name order, each authority's records in (date, record) order
+        assert frozen == [(row[0], row[3], row[1], row[4], row[5]) for row in expected]
         weights = {line.authority_name: line.weight for line in run.lines.all()}
         assert weights == {"Kent": Decimal("430.00"), "Medway": Decimal("117.75"), "Bexley": Decimal("70.00")}
         assert run.inputs["usage_records"] == 8 and run.weight_total == Decimal("617.75")
@@ -90,7 +97,9 @@ class TestCalculate:
         UsageRecordFactory(contract=world["history"], authority=world["bexley"], usage_date=date(2014, 1, 1),
                            measure="children", quantity=Decimal(5))
         run = services.run_calculate(run=run, by=world["maker"], now=NOW)
-        assert run.usage_lines.count() == 7 and run.inputs["usage_records"] == 7
+        assert len(sheet_usage(run)) == 7 and run.inputs["usage_records"] == 7
+        assert run.usage_watermark == UsageRecord.objects.order_by("-id").values_list("id", flat=True)[0]
+        assert not run.usage_lines.exists()  # nothing copied: the sheet reads the records up to the watermark
 
     def test_a_fixed_share_is_split_equally_first(self, world):  # type: ignore[no-untyped-def]
         run = services.run_calculate(run=make_run(world, total_cost=gbp("1000.00"), fixed_share_percent=Decimal(20)),
@@ -151,6 +160,77 @@ class TestApproveAndFreeze:
             services.run_calculate(run=run, by=world["maker"], now=NOW)
         assert list(run.lines.values_list("authority_name", "weight", "amount")) == before
 
+    def test_a_backdated_record_added_after_approval_changes_neither_sheet_nor_figures(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        run = services.run_approve(run=run, by=world["checker"], now=NOW)
+        before = (sheet_usage(run), list(run.lines.values_list("authority_name", "weight", "amount")), run.inputs)
+        assert len(before[0]) == 6
+        # Inside the usage period, of the run's measure, on its basis contract, by a party: only its id is later.
+        UsageRecordFactory(contract=world["history"], authority=world["medway"], usage_date=date(2013, 1, 1),
+                           measure="children", quantity=Decimal(40), source_key="backdated:1")
+        services.contract_update(contract=world["history"], by=world["maker"], reference="HIST-RENAMED")
+        run = ApportionmentRun.objects.get(pk=run.pk)
+        after = (sheet_usage(run), list(run.lines.values_list("authority_name", "weight", "amount")), run.inputs)
+        assert after == before
+        assert {row[1] for row in after[0]} == {"HIST"}  # the reference as frozen at calculation
+
+    def test_a_run_calculated_before_the_watermark_reads_its_frozen_copy(self, world):  # type: ignore[no-untyped-def]
+        from contracts.models import ApportionmentUsageLine
+
+        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        ApportionmentRun.objects.filter(pk=run.pk).update(usage_watermark=None)
+        ApportionmentUsageLine.objects.create(run=run, authority=world["kent"], contract_reference="OLD",
+                                              usage_date=date(2013, 6, 1), quantity=Decimal(429), source_key="old:1")
+        assert sheet_usage(run) == [("Kent", "OLD", date(2013, 6, 1), Decimal("429.00"), "old:1")]
+
+    def test_the_calculation_holds_the_usage_table_in_share_mode(self, world, monkeypatch):  # type: ignore[no-untyped-def]
+        from django.db import connection
+
+        seen: list[str] = []
+        real = services.exact_shares
+
+        def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT mode FROM pg_locks WHERE locktype = 'relation' AND pid = pg_backend_pid() "
+                               "AND relation = 'contracts_usagerecord'::regclass")
+                seen.extend(row[0] for row in cursor.fetchall())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(services, "exact_shares", spy)
+        services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        assert "ShareLock" in seen
+
+
+class TestUsageIsAppendOnly:
+    """PostgreSQL refuses to change or remove a usage record, whoever asks (runs read them by reference)."""
+
+    @pytest.mark.parametrize("statement", [
+        "UPDATE contracts_usagerecord SET quantity = quantity + 1",
+        "UPDATE contracts_usagerecord SET usage_date = '2011-01-01'",
+        "DELETE FROM contracts_usagerecord",
+    ])
+    def test_raw_sql_cannot_change_a_record(self, world, statement):  # type: ignore[no-untyped-def]
+        from django.db import DatabaseError, connection, transaction
+
+        before = list(UsageRecord.objects.order_by("id").values_list("id", "usage_date", "quantity"))
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+        assert list(UsageRecord.objects.order_by("id").values_list("id", "usage_date", "quantity")) == before
+        assert len(before) == 6
+
+    def test_the_orm_cannot_either(self, world):  # type: ignore[no-untyped-def]
+        from django.db import DatabaseError, transaction
+
+        record = UsageRecord.objects.first()
+        assert record is not None
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            record.delete()
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            UsageRecord.objects.filter(pk=record.pk).update(quantity=Decimal(9))
+        assert UsageRecord.objects.get(pk=record.pk).quantity == record.quantity
+
+
+class TestDraftAndStates:
     def test_a_draft_cannot_be_approved_or_recharged(self, world):  # type: ignore[no-untyped-def]
         run = make_run(world)
         with pytest.raises(services.InvalidTransition):
