@@ -19,14 +19,14 @@ PANEL_QUEUES = {
     Role.AUDITOR: ("all", "overdue"),
 }
 LABELS = {
-    "drafts": "ASF application drafts",
-    "returned": "ASF applications returned for rework",
-    "awaiting_approval": "ASF applications awaiting your approval",
-    "overdue": "ASF applications with the fund's decision overdue (20 working days)",
-    "ready": "ASF applications approved and ready to submit to the fund",
-    "awaiting_decision": "ASF applications awaiting the fund's decision",
-    "awaiting_funds": "approved ASF applications awaiting the fund's remittance",
-    "invoices": "provider invoices to approve or pay",
+    "drafts": "ASF application draft{s}",
+    "returned": "ASF application{s} returned for rework",
+    "awaiting_approval": "ASF application{s} awaiting your approval",
+    "overdue": "ASF application{s} with the fund's decision overdue (20 working days)",
+    "ready": "ASF application{s} approved and ready to submit to the fund",
+    "awaiting_decision": "ASF application{s} awaiting the fund's decision",
+    "awaiting_funds": "approved ASF application{s} awaiting the fund's remittance",
+    "invoices": "provider invoice{s} to approve or pay",
 }
 
 

@@ -17,17 +17,17 @@ from . import selectors
 def referrals_panel(*, user: Any, today: date) -> dict | None:
     counts = selectors.queue_counts(user=user, today=today)
     items = [
-        {"count": counts["to_send"], "label": "referrals to send", "url": reverse("commissioning:to_send"),
+        {"count": counts["to_send"], "label": "referral{s} to send", "url": reverse("commissioning:to_send"),
          "key": "to_send"},
-        {"count": counts["declined"], "label": "declined referrals to re-route",
+        {"count": counts["declined"], "label": "declined referral{s} to re-route",
          "url": reverse("commissioning:to_send")},
         {"count": counts["waiting"], "label": "sent and waiting for the provider",
          "url": reverse("commissioning:waiting")},
-        {"count": counts["overdue"], "label": "overdue provider responses", "url": reverse("commissioning:overdue")},
+        {"count": counts["overdue"], "label": "overdue provider response{s}", "url": reverse("commissioning:overdue")},
     ]
     if user.role == Role.TEAM_MANAGER:
         waiting = selectors.spot_purchases_waiting(user=user).exclude(requested_by=user).count()  # never their own
-        items.append({"count": waiting, "label": "spot purchases awaiting your approval",
+        items.append({"count": waiting, "label": "spot purchase{s} awaiting your approval",
                       "url": reverse("commissioning:spot_queue"), "key": "spot_purchases"})
     panel: dict = {"title": "Referrals", "key": "referrals", "counts": items}
     if user.role == Role.LEAD_COMMISSIONER:
@@ -42,6 +42,6 @@ def provider_panel(*, user: Any, today: date) -> dict | None:
     current = selectors.provider_inbox(user=user, queue="open").count()
     url = reverse("commissioning:inbox")
     return {"title": "Referrals to your organisation", "key": "provider", "counts": [
-        {"count": new, "label": "referrals waiting for your response", "url": url, "key": "new"},
+        {"count": new, "label": "referral{s} waiting for your response", "url": url, "key": "new"},
         {"count": current, "label": "accepted or in progress", "url": url},
     ]}

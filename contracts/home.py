@@ -36,18 +36,18 @@ def contracts_panel(*, user: Any, today: date) -> dict | None:
     overview = reverse("contracts:overview")
     runs = reverse("contracts:runs")
     items = [
-        {"count": len(summary["ending_soon"]), "label": "live contracts ending within 6 months", "url": overview,
+        {"count": len(summary["ending_soon"]), "label": "live contract{s} ending within 6 months", "url": overview,
          "key": "ending_soon"},
-        {"count": len(summary["returns_due"]), "label": "monitoring returns due for the last quarter",
+        {"count": len(summary["returns_due"]), "label": "monitoring return{s} due for the last quarter",
          "url": overview, "key": "returns_due"},
-        {"count": summary["runs_calculated"], "label": "apportionments waiting approval", "url": runs,
+        {"count": summary["runs_calculated"], "label": "apportionment{s} waiting approval", "url": runs,
          "key": "runs_calculated"},
     ]
     if user.role == Role.FINANCE_OFFICER:
-        items.append({"count": summary["runs_approved"], "label": "approved apportionments to recharge",
+        items.append({"count": summary["runs_approved"], "label": "approved apportionment{s} to recharge",
                       "url": runs, "key": "runs_approved"})
     else:
-        items.append({"count": len(summary["kpis_missed"]), "label": "contracts with a KPI missed in the latest "
+        items.append({"count": len(summary["kpis_missed"]), "label": "contract{s} with a KPI missed in the latest "
                       "return", "url": overview, "key": "kpis_missed"})
     return {"title": "Contracts", "key": "contracts", "counts": items}
 

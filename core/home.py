@@ -25,11 +25,18 @@ def register(*, roles: tuple[str, ...] | list[str], order: int = 100) -> Callabl
     return decorator
 
 
+def plural(label: str, count: int) -> str:
+    """A count's label with each `{s}` made plural unless the count is one: "ASF application{s} to submit"."""
+    return label.replace("{s}", "" if count == 1 else "s")
+
+
 def panels_for(user: Any, *, today: date) -> list[dict]:
     out = []
     for panel in sorted(_PANELS, key=lambda p: p.order):
         if user.role in panel.roles:
             built = panel.build(user=user, today=today)
             if built:
+                for item in built.get("counts", ()):
+                    item["label"] = plural(item["label"], item["count"])
                 out.append(built)
     return out

@@ -21,21 +21,21 @@ def casework_panel(*, user: Any, today: date) -> dict | None:
         items = [
             {"count": counts["due_soon_cases"], "label": f"of your cases with something due in the next {horizon} "
              "working days", "url": due_url, "key": "due_soon"},
-            {"count": counts["overdue"], "label": "overdue deadlines on your cases", "url": due_url,
+            {"count": counts["overdue"], "label": "overdue deadline{s} on your cases", "url": due_url,
              "key": "overdue"},
-            {"count": counts["awaiting_me"], "label": "steps waiting for you", "url": reverse("support:caseload"),
+            {"count": counts["awaiting_me"], "label": "step{s} waiting for you", "url": reverse("support:caseload"),
              "key": "awaiting_me"},
-            {"count": counts["open_mine"], "label": "open requests allocated to you",
+            {"count": counts["open_mine"], "label": "open request{s} allocated to you",
              "url": reverse("support:caseload"), "key": "open_mine"},
         ]
     else:
         due_url = reverse("support:due_soon")
         items = [
-            {"count": counts["awaiting_me"], "label": "assessments and decisions waiting for your approval",
+            {"count": counts["awaiting_me"], "label": "assessment{s} or decision{s} waiting for your approval",
              "url": reverse("support:approvals"), "key": "awaiting_me"},
-            {"count": counts["overdue"], "label": "overdue statutory deadlines in your team", "url": due_url,
+            {"count": counts["overdue"], "label": "overdue statutory deadline{s} in your team", "url": due_url,
              "key": "overdue"},
-            {"count": counts["due_soon_cases"], "label": f"cases with something due in the next {horizon} "
+            {"count": counts["due_soon_cases"], "label": f"case{{s}} with something due in the next {horizon} "
              "working days", "url": due_url, "key": "due_soon"},
         ]
     return {"title": "Support casework", "key": "support", "counts": items,

@@ -139,7 +139,7 @@ class TestTeamManagerHome:
     def test_the_page_shows_the_counts_as_links(self, casework, client):  # type: ignore[no-untyped-def]
         body = signed_in(client, casework["manager"]).get(reverse("home")).content.decode()
         assert f'href="{reverse("support:approvals")}"' in body
-        assert "assessments and decisions waiting for your approval" in body
+        assert "1</strong> assessment or decision waiting for your approval" in body  # one: singular
 
 
 # ---------------------------------------------------------------------------------------------------- claims
