@@ -196,7 +196,7 @@ def bench_apportionment(extra_rows: int) -> None:
     now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     where = ("FROM contracts_usagerecord WHERE contract_id = ANY(%s) AND measure = %s AND authority_id = ANY(%s) "
              "AND usage_date BETWEEN %s AND %s")
-    params = [source_ids, "sessions", parties, start, end]
+    params: list[Any] = [source_ids, "sessions", parties, start, end]
 
     def raw() -> None:
         with connection.cursor() as cursor:
@@ -257,7 +257,7 @@ def bench_usage_import(rows: int) -> None:
     parties = list(contract.parties.order_by("id"))
     by = User.objects.filter(role="lead_commissioner", partnership__members=contract.lead_authority).first()
 
-    def usage_file(count: int) -> tuple[bytes, list[tuple[str, ...]]]:
+    def usage_file(count: int) -> tuple[bytes, list[tuple[Any, ...]]]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(services.USAGE_COLUMNS)
