@@ -361,7 +361,7 @@ class TestListsAndHome:
 
     def test_the_home_page_has_the_contracts_panel_for_commissioners(self, client, world):  # type: ignore[no-untyped-def]
         page = signed_in(client, world["kent_lc"]).get(reverse("home")).content.decode()
-        assert "apportionments waiting approval" in page and "ending within 6 months" in page
+        assert "1</strong> apportionment waiting approval" in page and "ending within 6 months" in page
         assert reverse("contracts:overview") in page
         other = signed_in(client, world["kent_sw"]).get(reverse("home")).content.decode()
-        assert "apportionments waiting approval" not in other
+        assert "waiting approval" not in other
