@@ -123,7 +123,9 @@ class Transaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
-    history = HistoricalRecords()
+    # No django-simple-history here nor on Entry: the ledger is append-only (PostgreSQL refuses UPDATE and DELETE,
+    # migration 0002), and each transaction records who posted it and when, so history rows would only repeat it
+    # (and cost about a third of every posting: docs/performance.md).
 
     class Meta:
         ordering = ["transaction_date", "id"]
@@ -157,7 +159,6 @@ class Entry(models.Model):
     amount = MoneyField(
         max_digits=14, decimal_places=2, default_currency=GBP, help_text="Debit positive, credit negative"
     )
-    history = HistoricalRecords()
 
     objects = EntryQuerySet.as_manager()
 

@@ -24,7 +24,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from moneyed import Money
-from simple_history.utils import bulk_create_with_history
 
 from core.money import GBP, PENNY
 from organisations.models import Role
@@ -198,8 +197,6 @@ def post(
         created_by=by if getattr(by, "pk", None) else None,
         created_at=now or timezone.now(),
     )
-    if by is not None and getattr(by, "pk", None):
-        created._history_user = by  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             created.save()
@@ -209,13 +206,11 @@ def post(
         if found is None:
             raise
         return found
-    bulk_create_with_history(
+    Entry.objects.bulk_create(
         [
             Entry(transaction=created, account=account, amount=Money(amount, GBP))  # type: ignore[misc]
             for account, amount in checked
-        ],
-        Entry,
-        default_user=by if getattr(by, "pk", None) else None,
+        ]
     )
     return created
 
