@@ -215,14 +215,16 @@ def create_from_request(request: HttpRequest, request_pk: int) -> HttpResponse:
                       intro="Birth family and adult adoptee services need no support plan.")
 
 
-def _act(request: HttpRequest, referral: Referral, action: Any, done: str) -> HttpResponse:
+def _act(request: HttpRequest, referral: Referral, action: Any, done: str,
+         back: str = "commissioning:detail") -> HttpResponse:
+    """Run a referral action; its refusal or `done` as a message; back to the referral's page."""
     try:
         action()
     except services.ReferralError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
-    return redirect("commissioning:detail", pk=referral.pk)
+    return redirect(back, pk=referral.pk)
 
 
 @require_POST
@@ -381,13 +383,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _provider_act(request: HttpRequest, referral: Referral, action: Any, done: str) -> HttpResponse:
-    try:
-        action()
-    except services.ReferralError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
-    return redirect("commissioning:provider_detail", pk=referral.pk)
+    return _act(request, referral, action, done, back="commissioning:provider_detail")
 
 
 @require_POST
