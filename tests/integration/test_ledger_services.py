@@ -60,6 +60,27 @@ class TestPost:
         assert balance(account=bank) == gbp("100.50")
         assert balance(account=income) == gbp("-100.50")
 
+    def test_writes_the_entries_in_the_order_of_the_lines_with_what_it_returns_saved(self, kent):  # type: ignore[no-untyped-def]
+        bank, income, creditors = accounts(kent, "bank", "asf_income", "provider_creditors")
+        tx = post(lines=[(income, gbp("-7.00")), (bank, gbp("10.00")), (creditors, gbp("-3.00"))], memo="Three",
+                  idempotency_key="three", transaction_date=DAY)
+        assert [(e.account_id, e.amount) for e in Entry.objects.filter(transaction=tx).order_by("id")] == [
+            (income.pk, gbp("-7.00")), (bank.pk, gbp("10.00")), (creditors.pk, gbp("-3.00"))]
+        stored = Transaction.objects.get(pk=tx.pk)
+        assert (stored.memo, stored.transaction_date, stored.created_at) == ("Three", DAY, tx.created_at)
+        assert not tx._state.adding
+
+    def test_a_missing_account_on_any_line_writes_nothing(self, kent):  # type: ignore[no-untyped-def]
+        bank, income = accounts(kent, "bank", "asf_income")
+        ghost = Account(pk=999999, authority=kent, code="asf_income", name="Ghost", kind=AccountKind.INCOME)
+        with pytest.raises(InvalidLine, match="does not exist"):
+            post(lines=[(bank, gbp("2")), (ghost, gbp("-1")), (income, gbp("-1"))], memo="x",
+                 idempotency_key="ghost-middle", transaction_date=DAY)
+        assert nothing_written()
+        # The key is free again: nothing of the refused posting was kept.
+        assert post(lines=[(bank, gbp("2")), (income, gbp("-2"))], memo="x", idempotency_key="ghost-middle",
+                    transaction_date=DAY).entries.count() == 2
+
     def test_records_the_source(self, kent):  # type: ignore[no-untyped-def]
         source = UserFactory(authority=kent)
         tx = posted(kent, ("bank", "5"), ("asf_income", "-5"), source=source)
