@@ -4,7 +4,7 @@ Run it against a throwaway PostgreSQL (the script migrates the empty database it
 
     cd /work/main
     .venv/bin/python scripts/with_services.py -- .venv/bin/python bench/ledger_concurrency.py
-    .venv/bin/python scripts/with_services.py -- .venv/bin/python bench/ledger_concurrency.py --workers 8 --posts 300
+    .venv/bin/python scripts/with_services.py -- .venv/bin/python bench/ledger_concurrency.py --workers 8 --posts 1000
 
 Two rounds in the same run, on the same database: a baseline with ONE worker, then --workers (default 8) worker
 processes at once, each making --posts postings through `ledger.services.post` (its own process and connection).
@@ -124,7 +124,7 @@ def check(result: dict, posts: int, shared: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--posts", type=int, default=200, help="own postings per worker")
+    parser.add_argument("--posts", type=int, default=500, help="own postings per worker")
     parser.add_argument("--shared", type=int, default=20, help="postings every worker makes with the same keys")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):

@@ -400,7 +400,7 @@ def main() -> int:
         export_rows = str(max(10_000, round(1_000_000 * args.fraction))) if args.scale == "national" else "100000"
         run_other("export_usage.py", ["--rows", export_rows])  # its own dataset, its own rows
         connection.close()
-        run_other("ledger_concurrency.py", ["--workers", "8", "--posts", "200"])
+        run_other("ledger_concurrency.py", ["--workers", "8", "--posts", "500"])
 
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
