@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from core.models import AccessLog
-from organisations.scoping import authority_ids_for
+from organisations.scoping import ScopedQuerySet, authority_ids_for
 from support.models import Household
 
 # Apps whose rows can hold a family's personal data. Ledger and contracts rows are money and usage facts.
@@ -57,8 +57,22 @@ def _m2m_names(model: type[models.Model]) -> list[str]:
     return [f.name for f in model._meta.many_to_many]
 
 
-def family_records(*, household: Household) -> list[models.Model]:
-    """The household and every row that hangs off it in the family apps, breadth first, each once.
+def _in_scope(queryset: QuerySet, user: Any) -> QuerySet:
+    """`queryset` cut to what `user` may see, for a model that names its authority; others follow their parent
+    (a row of such a model is reached only through a parent already in scope)."""
+    if isinstance(queryset, ScopedQuerySet) and queryset.authority_paths:
+        return queryset.for_user(user)
+    return queryset
+
+
+def family_records(*, household: Household, user: Any) -> list[models.Model]:
+    """The household and every row that hangs off it in the family apps that `user`'s authorities hold, breadth
+    first, each once.
+
+    A family can have records held by more than one authority (a request stays with the authority responsible
+    under the three-year rule, ADR 0003): each authority is its own data controller, so an auditor sees, and a
+    subject access export holds, only the rows their authorities hold, and nothing reached only through a row
+    they do not.
 
     The walk goes a level at a time: for each model met on a level and each of its reverse relations, one query
     fetches the children of every parent of that model on the level (with their many-to-many values, which the
@@ -79,7 +93,9 @@ def family_records(*, household: Household) -> list[models.Model]:
                 related: Any = rel.related_model
                 target = rel.field.target_field.attname
                 keys = {getattr(parent, target) for parent in parents}
-                found = related._default_manager.filter(**{f"{rel.field.name}__in": keys}).prefetch_related(
+                found = _in_scope(related._default_manager.all(), user).filter(
+                    **{f"{rel.field.name}__in": keys}
+                ).prefetch_related(
                     *_m2m_names(related)
                 )
                 parent_of = {getattr(parent, target): parent for parent in parents}
@@ -150,9 +166,10 @@ def _histories(records: list[models.Model]) -> dict[tuple[str, Any], list[dict]]
     return out
 
 
-def family_dossier(*, household: Household) -> dict:
-    """Everything held about one family: each record's fields, its change history, and who viewed it."""
-    records = family_records(household=household)
+def family_dossier(*, household: Household, user: Any) -> dict:
+    """Everything `user`'s authorities hold about one family: each record's fields, its change history, and who
+    viewed it there."""
+    records = family_records(household=household, user=user)
     _load_names(records)
     histories = _histories(records)
     sections: dict[str, list[dict]] = {}
@@ -166,6 +183,7 @@ def family_dossier(*, household: Household) -> dict:
     family_key = f"{household._meta.label_lower}:{household.pk}"
     accesses = [
         {"at": log.at.isoformat(), "by": log.user.username, "action": log.action, "record": log.object_repr}
-        for log in AccessLog.objects.filter(family_key=family_key).select_related("user").order_by("at")
+        for log in AccessLog.objects.filter(family_key=family_key, authority_id__in=authority_ids_for(user))
+        .select_related("user").order_by("at")
     ]
     return {"family": str(household), "records": sections, "access_log": accesses, "record_count": len(records)}

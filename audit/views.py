@@ -40,7 +40,7 @@ def _household(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 def family(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     record_access(user=request.user, obj=household, request=request, authority=household.responsible_authority)
-    dossier = selectors.family_dossier(household=household)
+    dossier = selectors.family_dossier(household=household, user=request.user)
     return render(request, "audit/family.html", {"household": household, "dossier": dossier})
 
 
@@ -49,7 +49,7 @@ def family_export(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     record_access(user=request.user, obj=household, action=AccessAction.EXPORT, request=request,
                   authority=household.responsible_authority)
-    dossier = selectors.family_dossier(household=household)
+    dossier = selectors.family_dossier(household=household, user=request.user)
     response = HttpResponse(json.dumps(dossier, indent=2, default=str), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="subject-access-{slugify(str(household))}.json"'
     return response

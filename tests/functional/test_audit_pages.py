@@ -10,7 +10,13 @@ from core.audit import record_access
 from core.models import AccessAction, AccessLog
 from organisations.models import Role
 from tests.factories import AuthorityFactory, PartnershipFactory, PartnershipUserFactory, UserFactory
-from tests.factories_support import ApprovedAssessmentFactory, ChildFactory, HouseholdFactory, LegalOrderFactory
+from tests.factories_support import (
+    ApprovedAssessmentFactory,
+    ChildFactory,
+    HouseholdFactory,
+    LegalOrderFactory,
+    SupportRequestFactory,
+)
 from tests.helpers import denied, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +97,23 @@ def test_the_subject_access_export_holds_the_family_records_and_history(client, 
     assert child_rows[0]["history"] and child_rows[0]["history"][0]["change"] == "created"
     assert any(a["by"] == "kent.sw" for a in data["access_log"])
     assert AccessLog.objects.filter(action=AccessAction.EXPORT).count() == 1
+
+
+@pytest.mark.parametrize("name", ["family", "family_export"])
+def test_the_dossier_holds_only_what_the_auditors_authorities_hold(client, world, name):  # type: ignore[no-untyped-def]
+    """A Medway family whose child also has a request held by Kent (three-year rule): each authority is its own
+    data controller, so Medway's auditor sees Medway's rows and not Kent's request, its assessment or Kent's
+    access-log rows; Kent's auditor, who can open the family through the request, sees Kent's."""
+    household = HouseholdFactory(responsible_authority=world["medway"], family_name="Adebayo")
+    child = ChildFactory(household=household, first_name="Tolu")
+    SupportRequestFactory(child=child, summary="Medway-held respite request")
+    ApprovedAssessmentFactory(request__child=child, request__responsible_authority=world["kent"],
+                              request__summary="Kent-held therapy request")
+    record_access(user=world["kent_worker"], obj=child, family=household, authority=world["kent"])
+    url = reverse(f"audit:{name}", args=[household.pk])
+    medway = signed_in(client, world["medway_auditor"]).get(url).content.decode()
+    assert "Medway-held respite request" in medway and "Tolu" in medway
+    assert "Kent-held therapy request" not in medway and "kent.sw" not in medway
+    kent = signed_in(client, world["kent_auditor"]).get(url).content.decode()
+    assert "Kent-held therapy request" in kent
+    assert "Medway-held respite request" not in kent
