@@ -24,6 +24,7 @@ from .models import (
     LegalOrder,
     NoticeOfProposal,
     NoticeStatus,
+    Person,
     PlanStatus,
     RequestStage,
     ResidencePeriod,
@@ -69,7 +70,9 @@ def caseload(
 
 
 def household_for_record(*, user: Any, pk: int) -> Household:
-    """The family record: raises Household.DoesNotExist outside the user's scope."""
+    """The family record: raises Household.DoesNotExist outside the user's scope. Its children's requests and
+    birth relatives are those the user's authorities hold: a request another authority holds (three-year rule) is
+    that authority's, as on the timeline."""
     return (
         Household.objects.for_user(user)
         .select_related("responsible_authority")
@@ -77,9 +80,9 @@ def household_for_record(*, user: Any, pk: int) -> Household:
             Prefetch("residences", queryset=ResidencePeriod.objects.select_related("authority").order_by("from_date")),
             Prefetch("children", queryset=Child.objects.select_related("responsible_authority").prefetch_related(
                 Prefetch("orders", queryset=LegalOrder.objects.select_related("placing_authority")),
-                Prefetch("requests", queryset=SupportRequest.objects.select_related("allocated_worker",
-                                                                                     "responsible_authority")),
-                "birth_family",
+                Prefetch("requests", queryset=SupportRequest.objects.for_user(user).select_related(
+                    "allocated_worker", "responsible_authority")),
+                Prefetch("birth_family", queryset=Person.objects.for_user(user)),
             )),
         )
         .get(pk=pk)

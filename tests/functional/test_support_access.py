@@ -15,6 +15,7 @@ from tests.factories_support import (
     ApprovedDecisionFactory,
     ChildFactory,
     DueReviewFactory,
+    HouseholdFactory,
     OpenNoticeFactory,
     PersonFactory,
     SubmittedAssessmentFactory,
@@ -157,3 +158,21 @@ def test_kents_own_staff_can_open_each_page(client, kent_world, name):  # type: 
 def test_signed_out_visitors_are_sent_to_sign_in(client, kent_world):  # type: ignore[no-untyped-def]
     response = client.get(url_for("household_detail", kent_world))
     assert response.status_code == 302 and "/sign-in/" in response["Location"]
+
+
+def test_the_family_page_shows_only_the_requests_and_birth_relatives_the_users_authority_holds(client):  # type: ignore[no-untyped-def]
+    """A Medway family whose child also has a request held by Kent (three-year rule) and a birth parent Kent
+    recorded: Medway's worker sees the family and Medway's own request, not Kent's request or Kent's person."""
+    kent, medway = AuthorityFactory(short_code="kent"), AuthorityFactory(short_code="medway")
+    household = HouseholdFactory(responsible_authority=medway, family_name="Adebayo")
+    child = ChildFactory(household=household, first_name="Tolu")
+    own = SupportRequestFactory(child=child)
+    kents = SupportRequestFactory(child=child, responsible_authority=kent)
+    PersonFactory(authority=kent, related_child=child, first_name="Kentrecorded", last_name="Parent")
+    PersonFactory(authority=medway, related_child=child, first_name="Medwayrecorded", last_name="Parent")
+    worker = UserFactory(authority=medway, role=Role.SOCIAL_WORKER)
+    body = signed_in(client, worker).get(reverse("support:household_detail", args=[household.pk])).content.decode()
+    assert "Tolu" in body and "Medwayrecorded" in body
+    assert reverse("support:request_detail", args=[own.pk]) in body
+    assert reverse("support:request_detail", args=[kents.pk]) not in body
+    assert "Kentrecorded" not in body
