@@ -164,6 +164,10 @@ def _not_the_author(application: Any) -> bool:
     return by is not None and by.pk != application.author_id
 
 
+def _manager_approved(application: Any) -> bool:
+    return application.manager_approved_by_id is not None
+
+
 def _in_window_or_exceptional(application: Any) -> bool:
     return bool(getattr(application, "_window_ok", False)) or bool(application.exceptional_reason.strip())
 
@@ -196,6 +200,10 @@ class ASFApplication(django_fsm.FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     manager_approved_at = models.DateTimeField(null=True, blank=True)
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text="Everyone who wrote or changed the application or its lines: none of them may approve it",
+    )
     submitted_date = models.DateField(null=True, blank=True)
     first_submitted_date = models.DateField(null=True, blank=True)
     fund_reference = models.CharField(max_length=40, blank=True)
@@ -260,7 +268,9 @@ class ASFApplication(django_fsm.FSMModelMixin, models.Model):
     # The transitions change state in memory only; claims.services runs each inside a transaction, checks its
     # conditions first (to say which one failed), writes the StatusChange row and saves.
 
-    @django_fsm.transition(field=status, source=[Status.DRAFT], target=Status.AWAITING_MANAGER)
+    # A returned application that was changed lost its manager approval (claims.services._changed): it goes back
+    # to a manager, then is submitted again.
+    @django_fsm.transition(field=status, source=[Status.DRAFT, Status.RETURNED], target=Status.AWAITING_MANAGER)
     def send_to_manager(self) -> None:
         pass
 
@@ -282,7 +292,8 @@ class ASFApplication(django_fsm.FSMModelMixin, models.Model):
     def return_for_rework(self) -> None:
         pass
 
-    @django_fsm.transition(field=status, source=Status.RETURNED, target=Status.RESUBMITTED)
+    @django_fsm.transition(field=status, source=Status.RETURNED, target=Status.RESUBMITTED,
+                           conditions=[_manager_approved])
     def resubmit(self) -> None:
         pass
 

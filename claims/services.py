@@ -344,10 +344,18 @@ def application_create(*, child: Any, assessment: Any, start_date: date, by: Any
 
 
 def _editable(application: ASFApplication, by: Any) -> None:
+    """Refuse a change `by` may not make; otherwise note `by` as a contributor (who may then not approve it) and,
+    on an application the fund returned, withdraw the manager's approval: what changed goes back to a manager."""
     _require_role(by, CASEWORKERS, "change an ASF application")
     _require_scope(by, application)
     if application.status not in (Status.DRAFT, Status.RETURNED):
         raise InvalidTransition("Only a draft, or an application returned for rework, can be changed.")
+    application.contributors.add(by)
+    if application.status == Status.RETURNED and application.manager_approved_by_id is not None:
+        application.manager_approved_by = None
+        application.manager_approved_at = None
+        application._history_user = by  # type: ignore[attr-defined]
+        application.save(update_fields=["manager_approved_by", "manager_approved_at"])
 
 
 @transaction.atomic
@@ -404,6 +412,7 @@ def application_line_remove(*, line: ApplicationLine, by: Any, now: datetime) ->
         raise ClaimsError("A line with invoices cannot be removed.")
     line.delete()
     _recalculate_totals(application)
+    application._history_user = by  # type: ignore[attr-defined]
     application.save(update_fields=["therapy_total", "assessment_total", "estimated_fund", "estimated_authority"])
     return application
 
@@ -428,6 +437,8 @@ def application_manager_approve(*, application: ASFApplication, by: Any, now: da
     _require_scope(by, application)
     if by.pk == application.author_id:
         raise NotPermitted("A manager cannot approve an application they wrote.")
+    if application.contributors.filter(pk=by.pk).exists():
+        raise NotPermitted("A manager cannot approve an application they changed: another manager must approve it.")
     application._acting_user = by  # type: ignore[attr-defined]
     application.manager_approved_by = by
     application.manager_approved_at = now
@@ -455,8 +466,11 @@ def application_submit(*, application: ASFApplication, by: Any, now: datetime, s
     _require_scope(by, application)
     assessed = assessment_date(application)
     rule_set = rules_for(application.start_date)
-    window_ok = assessed is not None and rules.within_window(rule_set, assessment_date=assessed,
-                                                             submitted_date=submitted_date)
+    # The window is for the first submission: an application the fund returned, changed and approved again by a
+    # manager goes back to the fund whenever it is ready.
+    window_ok = application.first_submitted_date is not None or (
+        assessed is not None and rules.within_window(rule_set, assessment_date=assessed, submitted_date=submitted_date)
+    )
     if not window_ok and not application.exceptional_reason.strip():
         deadline = rules.application_deadline(rule_set, assessment_date=assessed) if assessed else None
         raise OutsideWindow(
@@ -491,6 +505,9 @@ def application_resubmit(*, application: ASFApplication, by: Any, now: datetime,
     application = _lock(application)
     _require_role(by, CASEWORKERS, "resubmit an application")
     _require_scope(by, application)
+    if application.manager_approved_by_id is None:
+        raise NotPermitted("The application was changed after the fund returned it: send it to a manager for "
+                           "approval first, then record its submission.")
     _estimate(application)
     application.submitted_date = submitted_date
     return _transition(application, "resubmit", by=by, now=now,

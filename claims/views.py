@@ -169,7 +169,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 ACTIONS: dict[str, dict[str, Any]] = {
     "send_to_manager": {"label": "Send to a manager for approval", "roles": CASEWORK, "form": None,
-                        "from": (Status.DRAFT,)},
+                        "from": (Status.DRAFT, Status.RETURNED)},
     "manager_approve": {"label": "Approve the application", "roles": (Role.TEAM_MANAGER,), "form": None,
                         "from": (Status.AWAITING_MANAGER,)},
     "manager_send_back": {"label": "Send back to the author", "roles": (Role.TEAM_MANAGER,), "form": NoteForm,
@@ -198,9 +198,13 @@ ACTIONS: dict[str, dict[str, Any]] = {
 
 
 def _actions_for(user: Any, application: Any) -> list[dict]:
+    hidden = set()
+    if application.status == Status.RETURNED:
+        # Changed since the fund returned it: its manager approval is gone, so it goes to a manager first.
+        hidden.add("send_to_manager" if application.manager_approved_by_id else "resubmit")
     return [{"name": name, "label": spec["label"], "url": reverse("claims:action", args=[application.pk, name])}
             for name, spec in ACTIONS.items()
-            if user.role in spec["roles"] and application.status in spec["from"]]
+            if user.role in spec["roles"] and application.status in spec["from"] and name not in hidden]
 
 
 def _run_action(name: str, application: Any, user: Any, data: dict) -> Any:

@@ -23,6 +23,7 @@ from claims.models import (
 from ledger.models import AccountCode, Entry, Transaction
 from ledger.selectors import balance, entries_for_source
 from ledger.services import account_for
+from organisations.models import Role
 from tests.factories import UserFactory
 from tests.factories_claims import at, build, gbp, world
 
@@ -162,6 +163,42 @@ class TestApprovalPath:
         app = services.application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
                                            decision_date=date(2025, 5, 20), fund_reference="ASGSF-1")
         assert app.status == Status.APPROVED and app.decision == Decision.APPROVED_IN_FULL
+
+    def test_a_returned_application_that_was_changed_goes_back_to_a_manager_before_the_fund(self):
+        """The fund returns it; the author adds a line: the manager's approval was for what it said before, so it
+        cannot be resubmitted until a manager approves it again (then it is submitted, outside the window too)."""
+        w = world()
+        app = build(w, Status.RETURNED)
+        services.application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
+                                      sessions=1, unit_cost=gbp("9000"), travel=gbp(0), by=w.social_worker,
+                                      now=at(date(2025, 9, 1)))
+        app.refresh_from_db()
+        assert app.manager_approved_by is None and app.total == gbp("10000.00")
+        with pytest.raises(services.NotPermitted, match="send it to a manager"):
+            services.application_resubmit(application=app, by=w.social_worker, now=at(date(2025, 9, 2)),
+                                          submitted_date=date(2025, 9, 2))
+        app.refresh_from_db()
+        assert app.status == Status.RETURNED
+        services.application_send_to_manager(application=app, by=w.social_worker, now=at(date(2025, 9, 2)))
+        services.application_manager_approve(application=app, by=w.manager, now=at(date(2025, 9, 3)))
+        services.application_submit(application=app, by=w.social_worker, now=at(date(2025, 9, 4)),
+                                    submitted_date=date(2025, 9, 4))
+        app.refresh_from_db()
+        assert (app.status, app.manager_approved_by) == (Status.SUBMITTED, w.manager)
+
+    def test_a_manager_who_changed_an_application_cannot_approve_it(self):
+        w = world()
+        app = build(w, Status.DRAFT)
+        services.application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
+                                      sessions=1, unit_cost=gbp("9000"), travel=gbp(0), by=w.manager,
+                                      now=at(date(2025, 5, 2)))
+        services.application_send_to_manager(application=app, by=w.social_worker, now=at(date(2025, 5, 2)))
+        with pytest.raises(services.NotPermitted, match="they changed"):
+            services.application_manager_approve(application=app, by=w.manager, now=at(date(2025, 5, 2)))
+        other = UserFactory(authority=w.authority, role=Role.TEAM_MANAGER)
+        services.application_manager_approve(application=app, by=other, now=at(date(2025, 5, 2)))
+        app.refresh_from_db()
+        assert app.status == Status.READY and app.manager_approved_by == other
 
     def test_a_decision_is_overdue_after_20_working_days(self):
         w = world()
