@@ -64,8 +64,7 @@ def application_queue(*, user: Any, queue: str, today: date) -> list[ASFApplicat
     elif queue in ("awaiting_decision", "overdue"):
         apps = apps.filter(status__in=AWAITING_DECISION)
     elif queue == "awaiting_funds":
-        apps = apps.filter(status__in=[Status.APPROVED, Status.IN_DELIVERY]).exclude(
-            funds_received=F("approved_fund"))
+        apps = _awaiting_funds(apps)
     elif queue == "in_delivery":
         apps = apps.filter(status__in=[Status.FUNDS_RECEIVED, Status.IN_DELIVERY])
     rows = list(apps.order_by("submitted_date", "created_at", "id"))
@@ -75,6 +74,15 @@ def application_queue(*, user: Any, queue: str, today: date) -> list[ASFApplicat
         app.overdue = is_decision_overdue(app, today=today)  # type: ignore[attr-defined]
         app.deadline = decision_deadline(app)  # type: ignore[attr-defined]
     return rows
+
+
+def _awaiting_funds(apps: QuerySet[ASFApplication]) -> QuerySet[ASFApplication]:
+    """Approved applications the fund has not paid in full (claims.services.fund_still_owes), including those whose
+    spend is confirmed while part of the approval is still to come."""
+    return apps.filter(
+        Q(status__in=[Status.APPROVED, Status.IN_DELIVERY], funds_received__lt=F("approved_fund"))
+        | Q(status=Status.SPEND_CONFIRMED, funds_received__lt=F("approved_fund") - F("unspent_returned"))
+    )
 
 
 def invoices_to_pay(*, user: Any) -> QuerySet[ProviderInvoice]:
@@ -94,8 +102,7 @@ def queue_counts(*, user: Any, today: date) -> dict[str, int]:
         "ready": apps.filter(status=Status.READY).count(),
         "awaiting_decision": len(submitted),
         "overdue": sum(1 for a in submitted if is_decision_overdue(a, today=today)),
-        "awaiting_funds": apps.filter(status__in=[Status.APPROVED, Status.IN_DELIVERY]).exclude(
-            funds_received=F("approved_fund")).count(),
+        "awaiting_funds": _awaiting_funds(apps).count(),
         "in_delivery": apps.filter(status__in=[Status.FUNDS_RECEIVED, Status.IN_DELIVERY]).count(),
         "invoices": invoices_to_pay(user=user).count(),
         "all": apps.count(),

@@ -610,12 +610,25 @@ def application_reject(*, application: ASFApplication, by: Any, now: datetime, d
                        fields=["decision", "decision_date", "decision_note"])
 
 
+#: The fund pays month by month (DOMAIN.md 1.6), so its payment can still arrive after the spend is confirmed.
+RECEIVABLE = (*INVOICEABLE, Status.SPEND_CONFIRMED)
+
+
+def fund_still_owes(application: ASFApplication) -> Money:
+    """What the fund has yet to pay on an approved application: the approval, less what it paid, and less, once
+    the spend is confirmed, the unspent part returned (which the spend confirmation took off the receivable)."""
+    owed = application.approved_fund - application.funds_received
+    if application.status in (Status.SPEND_CONFIRMED, Status.CLOSED):
+        owed -= application.unspent_returned
+    return max(owed, zero())
+
+
 def _receive(application: ASFApplication, *, line: RemittanceLine, payment_date: date, by: Any,
              now: datetime) -> None:
     """The fund's payment for one application (a remittance row): Dr bank / Cr ASF receivable."""
-    if application.status not in INVOICEABLE:
+    if application.status not in RECEIVABLE:
         raise ClaimsError(f"{line.fund_reference}: the application is {application.get_status_display().lower()}.")
-    outstanding = application.approved_fund - application.funds_received
+    outstanding = fund_still_owes(application)
     if line.amount > outstanding:
         raise BadAmount(f"{line.fund_reference}: {format_gbp(line.amount)} is more than the "
                         f"{format_gbp(outstanding)} the fund still owes.")
@@ -858,6 +871,10 @@ def application_close(*, application: ASFApplication, by: Any, now: datetime, cl
     _require_scope(by, application)
     if application.invoices.exclude(status=InvoiceStatus.PAID).exists():
         raise ClaimsError("Approve and pay every invoice before closing the application.")
+    owed = fund_still_owes(application)
+    if owed:
+        raise ClaimsError(f"The fund still owes {format_gbp(owed)} on this application: import the remittance "
+                          "that pays it before closing.")
     application.closed_date = closed_date
     return _transition(application, "close", by=by, now=now, fields=["closed_date"])
 
@@ -919,12 +936,12 @@ def remittance_check(*, authority: Any, rows: Sequence[tuple[int, str, str]], us
             row.application = apps.get(row.fund_reference)
             if row.application is None:
                 row.errors.append(f"no application of {authority.name} has the fund reference {row.fund_reference}")
-            elif row.application.status not in INVOICEABLE:
+            elif row.application.status not in RECEIVABLE:
                 row.errors.append(f"application {row.application.reference} is "
                                   f"{row.application.get_status_display().lower()}")
             elif row.amount is not None and not row.errors:
                 already = seen.get(row.application.pk, zero())
-                outstanding = row.application.approved_fund - row.application.funds_received - already
+                outstanding = fund_still_owes(row.application) - already
                 if row.amount > outstanding:
                     row.errors.append(f"{format_gbp(row.amount)} is more than the {format_gbp(outstanding)} the "
                                       f"fund still owes on {row.application.reference}")

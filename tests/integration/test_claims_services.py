@@ -20,6 +20,7 @@ from claims.models import (
     Status,
     StatusChange,
 )
+from claims.selectors import queue_counts
 from ledger.models import AccountCode, Entry, Transaction
 from ledger.selectors import balance, entries_for_source
 from ledger.services import account_for
@@ -447,6 +448,38 @@ class TestSpendConfirmationGivesBackTheHeadroom:
         assert self.limit(w) == (gbp("4000.00"), gbp("0"), gbp("3000.00"), gbp("1000.00"))
         self.confirm(w, app)
         assert self.limit(w) == (gbp("2500.00"), gbp("0"), gbp("2500.00"), gbp("0"))
+
+    def test_the_funds_payment_can_arrive_after_the_spend_is_confirmed_and_the_application_closes_after_it(self):
+        """Approved £3,000; the fund has paid £1,000 when £2,000 is invoiced and the spend confirmed (£1,000
+        unspent). The fund still owes £1,000: its month-end remittance is taken, and closing waits for it."""
+        w = world()
+        app = build(w, Status.APPROVED, therapy="3000.00")
+        pay = lambda amount, day: services.remittance_import(  # noqa: E731
+            authority=w.authority, rows=[(1, app.fund_reference, amount)], file_name=f"r-{day}.csv",
+            payment_date=day, by=w.finance, now=at(day))
+        pay("1000.00", date(2025, 5, 31))
+        app = services.application_start_delivery(application=app, by=w.social_worker, now=at(date(2025, 6, 1)))
+        invoice = services.invoice_record(application=app, line=app.lines.get(), invoice_number="INV-LATE",
+                                          invoice_date=date(2025, 8, 1), amount=gbp("2000.00"), by=w.finance,
+                                          now=at(date(2025, 8, 1)))
+        services.invoice_approve(invoice=invoice, by=w.manager, now=at(date(2025, 8, 2)))
+        services.invoice_pay(invoice=invoice, paid_date=date(2025, 8, 3), by=w.finance, now=at(date(2025, 8, 3)))
+        app = self.confirm(w, app)
+        assert app.unspent_returned == gbp("1000.00") and services.fund_still_owes(app) == gbp("1000.00")
+        assert queue_counts(user=w.finance, today=date(2025, 9, 2))["awaiting_funds"] == 1
+        with pytest.raises(services.ClaimsError, match=r"still owes £1,000\.00"):
+            services.application_close(application=app, by=w.finance, now=at(date(2025, 9, 2)),
+                                       closed_date=date(2025, 9, 2))
+        with pytest.raises(services.RemittanceRejected):
+            pay("1000.01", date(2025, 9, 30))
+        pay("1000.00", date(2025, 9, 30))
+        app.refresh_from_db()
+        assert services.fund_still_owes(app) == gbp("0")
+        assert queue_counts(user=w.finance, today=date(2025, 9, 30))["awaiting_funds"] == 0
+        assert balance(account=account_for(authority=w.authority, code=AccountCode.ASF_RECEIVABLE)) == gbp("0")
+        services.application_close(application=app, by=w.finance, now=at(date(2025, 10, 1)),
+                                   closed_date=date(2025, 10, 1))
+        assert ledger_is_balanced()
 
     def test_a_fully_spent_application_gives_back_nothing(self):
         w = world()
