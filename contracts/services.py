@@ -30,6 +30,7 @@ from core.models import BackgroundJob
 from core.money import NotGBP, gbp, require_gbp, zero
 from ledger.models import AccountCode
 from ledger.services import account_for, post
+from organisations.scoping import authority_ids_for
 
 from .apportionment import apportion_with_fixed_share, exact_shares, percent_text, true_up
 from .models import (
@@ -455,6 +456,17 @@ def _check_row(row: dict[str, Any], lookups: _Lookups) -> tuple[dict[str, Any], 
     return values, problems
 
 
+def _scope_problems(values: dict[str, Any], scope: set[int] | None) -> list[tuple[str, str]]:
+    """The importer's authorities decide whose usage they may record: on a contract their authority leads, any
+    party's (the lead receives the provider's returns for the whole contract); on one another authority leads,
+    only their own: usage is what apportionment weighs, so one party must not record another's."""
+    contract, authority = values["contract"], values["authority"]
+    if scope is None or contract.lead_authority_id in scope or authority.pk in scope:
+        return []
+    return [("authority", f"You can import usage for your own authority only: {contract.lead_authority} leads "
+                          f"contract {contract.reference} and records the other parties' usage.")]
+
+
 def _rule_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     try:
         check_usage(contract=values["contract"], authority=values["authority"], usage_date=values["usage_date"],
@@ -475,7 +487,8 @@ def usage_import(
 ) -> ImportReport:
     """Import historic usage: every row or none. A dry run reports what would happen and writes nothing; the
     same data imported again finds its batch and writes nothing. `contracts` limits the contracts the file may
-    name (the importing user's). Raises ContractError for an unreadable file or wrong columns, ImportRefused
+    name (the importing user's); a person's own authorities limit whose usage they may record on a contract
+    they do not lead (`_scope_problems`). Raises ContractError for an unreadable file or wrong columns, ImportRefused
     (with the report) when any row has a problem.
 
     The file is read twice as a stream (first for its digest, which finds an earlier import of the same data,
@@ -488,6 +501,7 @@ def usage_import(
         raise ContractError("The file has no rows of usage under its column names.")
     report = ImportReport(file_name=file_name, dry_run=dry_run, total_rows=row_count)
     recorded_by = by if getattr(by, "pk", None) else None
+    scope = set(authority_ids_for(by)) if recorded_by is not None else None
     with transaction.atomic():
         batch = ImportBatch.objects.filter(digest=digest).first()
         if batch is None and not dry_run:
@@ -509,7 +523,7 @@ def usage_import(
                 if not problems and (row["source_key"], values["measure"]) in existing:
                     report.unchanged_rows += 1
                     continue
-                problems = problems or _rule_problems(values)
+                problems = problems or _rule_problems(values) or _scope_problems(values, scope)
                 report.problems.extend(RowProblem(row["row"], column, message) for column, message in problems)
                 if problems:
                     continue

@@ -143,6 +143,23 @@ class TestUsageImport:
         assert len(report.problems) == 3
 
 
+    def test_a_party_that_does_not_lead_imports_its_own_usage_only(self, world):  # type: ignore[no-untyped-def]
+        """Usage is what apportionment weighs: Medway's officer (a party; Kent leads) may record Medway's usage,
+        not Kent's or Bexley's; Kent's officer, the lead, records every party's."""
+        medway_officer = UserFactory(authority=world["medway"])
+        report = services.usage_import(content=GOOD.encode(), file_name="usage.csv", by=medway_officer, now=NOW,
+                                       dry_run=True)
+        assert [(p.row, p.column) for p in report.problems] == [(2, "authority"), (4, "authority")]
+        assert "Kent Council leads contract CAFIS-2016" in report.problems[0].message
+        with pytest.raises(services.ImportRefused):
+            services.usage_import(content=GOOD.encode(), file_name="usage.csv", by=medway_officer, now=NOW,
+                                  dry_run=False)
+        assert not UsageRecord.objects.exists()
+        own = HEADER + "CAFIS-2016,medway,2016-05-06,referrals,1\n"
+        assert services.usage_import(content=own.encode(), file_name="own.csv", by=medway_officer, now=NOW,
+                                     dry_run=False).new_rows == 1
+        assert run(world, GOOD, dry_run=True).ok
+
 def many_rows(count: int, *, bad_at: int | None = None) -> str:
     lines = [f"CAFIS-2016,{('kent', 'medway', 'bexley')[i % 3]},2016-05-{1 + i % 28:02d},sessions,{1 + i % 5}"
              for i in range(count)]
