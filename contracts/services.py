@@ -785,14 +785,19 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
 
 @transaction.atomic
 def run_approve(*, run: ApportionmentRun, by: Any, now: datetime) -> ApportionmentRun:
-    """Approve a calculated run: from now on it is frozen. The approver is not the person who calculated it."""
+    """Approve a calculated run: from now on it is frozen. The approver is neither the person who set it up (the
+    cost and the basis) nor the person who calculated it; a run the system calculated (`manage.py apportion
+    --save`) is recalculated by a named person first, so that there is a maker to check."""
     run = _locked_run(run)
     if run.status != RunStatus.CALCULATED:
         raise InvalidTransition(
             f"Only a calculated run can be approved; this one is {run.get_status_display().lower()}."
         )
-    if run.calculated_by_id is not None and getattr(by, "pk", None) == run.calculated_by_id:
-        raise InvalidTransition("Someone other than the person who calculated the run must approve it.")
+    if run.calculated_by_id is None:
+        raise InvalidTransition("The system calculated this run: calculate it again on its page, then someone "
+                                "else approves it.")
+    if getattr(by, "pk", None) in (run.calculated_by_id, run.created_by_id):
+        raise InvalidTransition("Someone other than the people who set up and calculated the run must approve it.")
     before = run.status
     run.approve()
     run.approved_by = by

@@ -150,6 +150,21 @@ class TestApproveAndFreeze:
         steps = list(ApportionmentRunStatusChange.objects.filter(run=run).values_list("from_status", "to_status"))
         assert steps == [("", "draft"), ("draft", "calculated"), ("calculated", "approved")]
 
+    def test_the_person_who_set_up_the_run_cannot_approve_it_either(self, world):  # type: ignore[no-untyped-def]
+        """The maker sets the cost and the basis; a second person calculates: the maker still cannot approve."""
+        calculator = UserFactory(authority=world["kent"], role=Role.FINANCE_OFFICER)
+        run = services.run_calculate(run=make_run(world), by=calculator, now=NOW)
+        with pytest.raises(services.InvalidTransition, match="set up and calculated"):
+            services.run_approve(run=run, by=world["maker"], now=NOW)
+        assert services.run_approve(run=run, by=world["checker"], now=NOW).status == "approved"
+
+    def test_a_run_the_system_calculated_is_calculated_by_a_person_before_approval(self, world):  # type: ignore[no-untyped-def]
+        run = services.run_calculate(run=make_run(world, by=None), by=None, now=NOW)
+        with pytest.raises(services.InvalidTransition, match="calculate it again"):
+            services.run_approve(run=run, by=world["checker"], now=NOW)
+        run = services.run_calculate(run=run, by=world["maker"], now=NOW)
+        assert services.run_approve(run=run, by=world["checker"], now=NOW).status == "approved"
+
     def test_an_approved_run_is_frozen(self, world):  # type: ignore[no-untyped-def]
         run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
         run = services.run_approve(run=run, by=world["checker"], now=NOW)

@@ -85,7 +85,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"Spreadsheet written to {options['xlsx']}")
                 if not options["save"]:
                     raise Rollback
-                self.stdout.write(f"Run {run.pk} kept (calculated): approve it on its page.")
+                self.stdout.write(f"Run {run.pk} kept (calculated by the system): a finance officer calculates it "
+                                  "again on its page, then someone else approves it.")
         except Rollback:
             pass
         except services.ContractError as exc:
