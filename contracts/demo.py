@@ -181,7 +181,8 @@ def seed(ctx: DemoContext) -> None:
         start_date=date(fy + 1, 4, 1), end_date=date(fy + 4, 3, 31), total_value=_gbp("18000.00"),
     )
 
-    _import_usage(ctx, by=users["kent.finance_officer"], coram=coram, relet=relet, agreements=agreements)
+    # The partnership's finance officer: the file holds every authority's usage, on contracts each of them leads.
+    _import_usage(ctx, by=users["raa.finance_officer"], coram=coram, relet=relet, agreements=agreements)
 
     basis = {"basis": UsageMeasure.CHILDREN, "basis_label": "adoptions 2012-15",
              "basis_contracts": list(agreements.values()), "usage_start_date": date(2012, 4, 1),
