@@ -429,6 +429,10 @@ class Assessment(django_fsm.FSMModelMixin, models.Model):
     responsible_authority = models.ForeignKey("organisations.Authority", on_delete=models.PROTECT,
                                               related_name="support_assessments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_assessments")
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text="Everyone who wrote, changed or submitted it: none of them may approve it",
+    )
     started_date = models.DateField()
     needs_of_person = models.TextField(blank=True)
     needs_of_family = models.TextField(blank=True)
@@ -549,6 +553,10 @@ class Decision(django_fsm.FSMModelMixin, models.Model):
     reasons = models.TextField()
     decided_date = models.DateField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_decisions")
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text="Everyone who recorded, changed or resubmitted it: none of them may approve it",
+    )
     status = django_fsm.FSMField(max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.SUBMITTED)
     approved_date = models.DateField(null=True, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -471,6 +471,7 @@ def assessment_update(*, assessment: Assessment, by: Any, now: datetime, **secti
     for name, value in sections.items():
         setattr(assessment, name, value)
     _save(assessment, by)
+    assessment.contributors.add(by)
     return assessment
 
 
@@ -486,21 +487,25 @@ def assessment_submit(*, assessment: Assessment, by: Any, now: datetime) -> Asse
     if errors:
         raise ValidationError(errors)
     _transition(assessment, "submit", request=assessment.request, by=by, now=now, note="Sent for approval")
+    assessment.contributors.add(by)
     assessment.completed_date = _today(now)
     _save(assessment, by, update_fields=["completed_date"])
     return assessment
 
 
-def _check_approver(*, by: Any, author: Any, what: str) -> None:
+def _check_approver(*, by: Any, record: Any, what: str) -> None:
+    """A team manager who neither wrote the record nor changed or submitted it (its contributors)."""
     _require_role(by, Role.TEAM_MANAGER, action=f"approve {what}")
-    if by.pk == author.pk:
+    if by.pk == record.author_id:
         raise SelfApproval(f"You wrote this {what}: another team manager must approve it.")
+    if record.contributors.filter(pk=by.pk).exists():
+        raise SelfApproval(f"You changed this {what}: another team manager must approve it.")
 
 
 def _manager_approve(record: Any, *, request: SupportRequest, what: str, by: Any, now: datetime,
                      note: str = "") -> None:
     """A team manager who is not its author approves an assessment or a decision (the record is locked)."""
-    _check_approver(by=by, author=record.author, what=what)
+    _check_approver(by=by, record=record, what=what)
     _transition(record, "approve", request=request, by=by, now=now, note=note)
     record.approved_by, record.approved_date = by, _today(now)
     _save(record, by, update_fields=["approved_by", "approved_date"])
@@ -508,7 +513,7 @@ def _manager_approve(record: Any, *, request: SupportRequest, what: str, by: Any
 
 def _manager_send_back(record: Any, *, reason: str, what: str, by: Any, now: datetime) -> None:
     """A team manager who is not its author returns an assessment or a decision with what needs to change."""
-    _check_approver(by=by, author=record.author, what=what)
+    _check_approver(by=by, record=record, what=what)
     if not reason.strip():
         raise ValidationError({"reason": "Enter what needs to change"})
     _transition(record, "send_back", request=record.request, by=by, now=now, note=reason)
@@ -689,6 +694,7 @@ def decision_resubmit(*, decision: Decision, outcome: str, reasons: str, by: Any
     decision.outcome, decision.reasons = outcome, reasons
     _transition(decision, "resubmit", request=decision.request, by=by, now=now)
     _save(decision, by, update_fields=["outcome", "reasons"])
+    decision.contributors.add(by)
     return decision
 
 

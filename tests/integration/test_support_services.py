@@ -233,6 +233,26 @@ class TestProcess:
         assert assessment.status == ApprovalStatus.SUBMITTED
         assert not StatusChange.objects.exists()
 
+    def test_a_manager_who_changed_or_submitted_an_assessment_cannot_approve_it(self, kent, priya, tom):  # type: ignore[no-untyped-def]
+        request = SupportRequestFactory(responsible_authority=kent, child__household__responsible_authority=kent)
+        assessment = services.assessment_start(request=request, by=priya, now=NOW, started_date=date(2026, 11, 1))
+        services.assessment_update(assessment=assessment, by=tom, now=NOW, summary_of_needs="Rewritten by Tom",
+                                   needs_of_person="Attachment")
+        services.assessment_submit(assessment=assessment, by=priya, now=NOW)
+        with pytest.raises(services.SelfApproval, match="You changed this"):
+            services.assessment_approve(assessment=assessment, by=tom, now=NOW)
+        other = UserFactory(authority=kent, role=Role.TEAM_MANAGER)
+        assert services.assessment_approve(assessment=assessment, by=other, now=NOW).status == ApprovalStatus.APPROVED
+
+    def test_a_manager_who_resubmitted_a_decision_cannot_approve_it(self, kent, priya, tom):  # type: ignore[no-untyped-def]
+        notice = OpenNoticeFactory(assessment__request__responsible_authority=kent, status=NoticeStatus.WINDOW_ENDED)
+        decision = services.decision_record(notice=notice, outcome="provide", reasons="Therapy",
+                                            decided_date=notice.window_end_date, by=priya, now=NOW)
+        services.decision_return(decision=decision, reason="Say which therapy", by=tom, now=NOW)
+        services.decision_resubmit(decision=decision, outcome="provide", reasons="DDP, by Tom", by=tom, now=NOW)
+        with pytest.raises(services.SelfApproval, match="You changed this"):
+            services.decision_approve(decision=decision, by=tom, now=NOW)
+
     def test_a_social_worker_cannot_approve_an_assessment(self, kent, priya):  # type: ignore[no-untyped-def]
         assessment = SubmittedAssessmentFactory(request__responsible_authority=kent)
         with pytest.raises(services.NotPermitted, match="Only a team manager"):
