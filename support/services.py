@@ -844,9 +844,11 @@ def plan_activate(*, plan: SupportPlan, by: Any, now: datetime) -> SupportPlan:
         if previous.status == PlanStatus.ACTIVE:
             _transition(previous, "supersede", request=request, by=by, now=now, note=f"Replaced by version "
                                                                                      f"{plan.version}")
-            previous.reviews.filter(status=ReviewStatus.DUE).update(status=ReviewStatus.COMPLETED,
-                                                                    completed_date=plan.start_date,
-                                                                    notes="Closed by a revised plan")
+            # Its reviews still due are closed through their own transition (history and status-change rows).
+            for review in previous.reviews.select_for_update().filter(status=ReviewStatus.DUE):
+                review.completed_date, review.notes = plan.start_date, "Closed by a revised plan"
+                _transition(review, "complete", request=request, by=by, now=now, effective_date=plan.start_date,
+                            note=f"Closed by version {plan.version} of the plan")
     _transition(plan, "activate", request=request, by=by, now=now, effective_date=plan.start_date)
     return plan
 

@@ -369,6 +369,17 @@ class TestProcess:
         plan.refresh_from_db()
         assert plan.status == PlanStatus.SUPERSEDED
 
+    def test_a_revised_plan_closes_the_old_plans_due_reviews_through_their_transition(self, okafor_lane, priya, tom):  # type: ignore[no-untyped-def]
+        plan = full_process(okafor_lane, priya, tom)
+        review = plan.reviews.get()
+        new = services.plan_revise(plan=plan, start_date=date(2026, 11, 20), by=priya, now=NOW)
+        services.plan_activate(plan=new, by=priya, now=NOW)
+        review.refresh_from_db()
+        assert (review.status, review.completed_date) == (ReviewStatus.COMPLETED, date(2026, 11, 20))
+        change = StatusChange.objects.get(subject="review", subject_id=review.pk, transition="complete")
+        assert (change.from_state, change.to_state, change.by) == ("due", "completed", priya)
+        assert review.history.first().history_user == priya
+
     def test_ending_the_plan_at_review_closes_the_request(self, okafor_lane, priya, tom):  # type: ignore[no-untyped-def]
         plan = full_process(okafor_lane, priya, tom)
         services.review_complete(review=plan.reviews.get(), completed_date=date(2026, 11, 20),
