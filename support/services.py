@@ -10,7 +10,7 @@ notice. Every transition writes a `StatusChange` row in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -642,7 +642,8 @@ def decision_record(
     if Decision.objects.filter(notice=notice).exists():
         raise InvalidTransition("A decision is already recorded for this notice.")
     errors = {}
-    earliest = notice.response_date or notice.window_end_date
+    # The window's last day is still inside it: without a response, the decision comes the day after.
+    earliest = notice.response_date or notice.window_end_date + timedelta(days=1)
     if decided_date > _today(now):
         errors["decided_date"] = "The date of the decision must be today or in the past"
     elif decided_date < earliest:

@@ -13,6 +13,7 @@ from support import services
 from support.models import (
     ApprovalStatus,
     Child,
+    Decision,
     DecisionOutcome,
     Household,
     LegalOrder,
@@ -247,7 +248,8 @@ class TestProcess:
     def test_a_manager_who_resubmitted_a_decision_cannot_approve_it(self, kent, priya, tom):  # type: ignore[no-untyped-def]
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent, status=NoticeStatus.WINDOW_ENDED)
         decision = services.decision_record(notice=notice, outcome="provide", reasons="Therapy",
-                                            decided_date=notice.window_end_date, by=priya, now=NOW)
+                                            decided_date=notice.window_end_date + timedelta(days=1), by=priya,
+                                            now=NOW)
         services.decision_return(decision=decision, reason="Say which therapy", by=tom, now=NOW)
         services.decision_resubmit(decision=decision, outcome="provide", reasons="DDP, by Tom", by=tom, now=NOW)
         with pytest.raises(services.SelfApproval, match="You changed this"):
@@ -317,10 +319,19 @@ class TestProcess:
         with pytest.raises(services.SelfApproval):
             services.decision_approve(decision=decision, by=tom, now=NOW)
 
+    def test_without_a_response_the_decision_comes_after_the_windows_last_day(self, kent, priya):  # type: ignore[no-untyped-def]
+        notice = OpenNoticeFactory(assessment__request__responsible_authority=kent, status=NoticeStatus.WINDOW_ENDED)
+        with pytest.raises(ValidationError) as refused:
+            services.decision_record(notice=notice, outcome="provide", reasons="Therapy",
+                                     decided_date=notice.window_end_date, by=priya, now=NOW)
+        assert "on or after" in str(refused.value)
+        assert not Decision.objects.exists()
+
     def test_deciding_not_to_provide_closes_the_request(self, kent, priya, tom):  # type: ignore[no-untyped-def]
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent, status=NoticeStatus.WINDOW_ENDED)
         decision = services.decision_record(notice=notice, outcome="not_provide", reasons="Needs met by school",
-                                            decided_date=notice.window_end_date, by=priya, now=NOW)
+                                            decided_date=notice.window_end_date + timedelta(days=1), by=priya,
+                                            now=NOW)
         services.decision_approve(decision=decision, by=tom, now=NOW)
         notice.request.refresh_from_db()
         assert notice.request.stage == RequestStage.CLOSED
