@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -118,7 +118,8 @@ def _amount(value: Any, what: str, *, allow_zero: bool = True) -> Money:
 
 
 def _gbp(amount: Decimal) -> Money:
-    return Money(amount.quantize(PENNY), GBP)
+    """`amount` in pounds, rounded to the penny half up (a half penny rounds away from zero, as people do)."""
+    return Money(amount.quantize(PENNY, rounding=ROUND_HALF_UP), GBP)
 
 
 # ----------------------------------------------------------------------------------------------- rules

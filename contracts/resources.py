@@ -219,6 +219,8 @@ class MoneyWidget(widgets.Widget):
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Money:
         amount = QuantityWidget().clean(value)
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(f"£{amount} is not a whole number of pence.")
         return Money(amount.quantize(Decimal("0.01")), "GBP")
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
