@@ -216,6 +216,11 @@ class ASFApplication(django_fsm.FSMModelMixin, models.Model):
     approved_authority = money()
     year_to_date_therapy_before = money()
     year_to_date_assessment_before = money()
+    year_to_date_fund_before = MoneyField(
+        max_digits=14, decimal_places=2, default_currency=GBP, null=True, blank=True,
+        help_text="What the fund already paid for the child in the year when this was approved (empty on "
+                  "applications approved before it was kept: their invoices' shares follow the rules alone)",
+    )
     funds_received = money()
     unspent_returned = money()
     spend_confirmed_date = models.DateField(null=True, blank=True)

@@ -211,26 +211,37 @@ def split_request(
     year_to_date_assessment: Money,
     therapy: Money,
     assessment: Money,
+    fund_so_far: Money | None = None,
 ) -> FundSplit:
     """How a request for `therapy` and `assessment` splits between the fund and the authority, given what the
-    child's financial year already holds. fund + authority == therapy + assessment, always."""
+    child's financial year already holds. fund + authority == therapy + assessment, always.
+
+    The limit is on what the fund pays for the child in the year: the fund's share is what the rules give for
+    the whole year with this request, less what the fund already pays (`fund_so_far`), never below nothing nor
+    above the request. Without `fund_so_far` it is taken to be what the rules give for the year so far, as when
+    the fund paid each earlier request its full share; with it, an earlier approval the fund cut, or an unspent
+    part given back, leaves room that this request can use."""
     ytd_t = _amount(year_to_date_therapy, "therapy so far this year")
     ytd_a = _amount(year_to_date_assessment, "assessment so far this year")
     req_t = _amount(therapy, "therapy amount")
     req_a = _amount(assessment, "assessment amount")
-    before = fund_total(rules, therapy=ytd_t, assessment=ytd_a)
+    before = (fund_total(rules, therapy=ytd_t, assessment=ytd_a) if fund_so_far is None
+              else _amount(fund_so_far, "the fund's payments so far this year"))
     after = fund_total(rules, therapy=ytd_t + req_t, assessment=ytd_a + req_a)
-    fund = after - before
+    fund = min(max(after - before, ZERO), req_t + req_a)
     return FundSplit(fund=_money(fund), authority=_money(req_t + req_a - fund))
 
 
-def headroom(rules: RuleSet, *, year_to_date_therapy: Money, year_to_date_assessment: Money) -> Money | None:
-    """How much more the fund can pay for the child this year (None: no limit)."""
+def headroom(rules: RuleSet, *, year_to_date_therapy: Money, year_to_date_assessment: Money,
+             fund_so_far: Money | None = None) -> Money | None:
+    """How much more the fund can pay for the child this year (None: no limit): the yearly cap less what the fund
+    already pays (`fund_so_far`, or what the rules give for the year so far)."""
     cap = rules.max_fund_per_year
     if cap is None:
         return None
-    used = fund_total(rules, therapy=_amount(year_to_date_therapy, "therapy so far this year"),
-                      assessment=_amount(year_to_date_assessment, "assessment so far this year"))
+    used = (fund_total(rules, therapy=_amount(year_to_date_therapy, "therapy so far this year"),
+                       assessment=_amount(year_to_date_assessment, "assessment so far this year"))
+            if fund_so_far is None else _amount(fund_so_far, "the fund's payments so far this year"))
     return _money(max(cap.amount - used, ZERO))
 
 

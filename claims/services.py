@@ -210,15 +210,18 @@ def headroom_for(*, application: ASFApplication) -> Headroom:
                                           financial_year=application.financial_year).first()
     ytd_t = limit.therapy_approved if limit else zero()
     ytd_a = limit.assessment_approved if limit else zero()
+    fund_so_far = limit.fund_committed if limit else zero()
     return Headroom(
         financial_year=application.financial_year,
         rule_set=rule_set,
         therapy_so_far=ytd_t,
         assessment_so_far=ytd_a,
-        fund_so_far=limit.fund_committed if limit else zero(),
-        fund_left=rules.headroom(rule_set, year_to_date_therapy=ytd_t, year_to_date_assessment=ytd_a),
+        fund_so_far=fund_so_far,
+        fund_left=rules.headroom(rule_set, year_to_date_therapy=ytd_t, year_to_date_assessment=ytd_a,
+                                 fund_so_far=fund_so_far),
         split=rules.split_request(rule_set, year_to_date_therapy=ytd_t, year_to_date_assessment=ytd_a,
-                                  therapy=application.therapy_total, assessment=application.assessment_total),
+                                  therapy=application.therapy_total, assessment=application.assessment_total,
+                                  fund_so_far=fund_so_far),
     )
 
 
@@ -293,6 +296,7 @@ def _estimate(application: ASFApplication) -> None:
         year_to_date_assessment=limit.assessment_approved if limit else zero(),
         therapy=application.therapy_total,
         assessment=application.assessment_total,
+        fund_so_far=limit.fund_committed if limit else zero(),
     )
     application.estimated_fund, application.estimated_authority = split.fund, split.authority
 
@@ -557,7 +561,7 @@ def application_approve(*, application: ASFApplication, by: Any, now: datetime, 
     rule_row = rule_row_on(application.start_date)
     split = rules.split_request(rule_row.to_rules(), year_to_date_therapy=limit.therapy_approved,
                                 year_to_date_assessment=limit.assessment_approved,
-                                therapy=therapy, assessment=assessment)
+                                therapy=therapy, assessment=assessment, fund_so_far=limit.fund_committed)
     fund = _amount(fund_amount, "fund's amount") if fund_amount is not None else split.fund
     if fund > split.fund:
         raise LimitExceeded(
@@ -578,6 +582,7 @@ def application_approve(*, application: ASFApplication, by: Any, now: datetime, 
     application.approved_fund, application.approved_authority = fund, therapy + assessment - fund
     application.year_to_date_therapy_before = limit.therapy_approved
     application.year_to_date_assessment_before = limit.assessment_approved
+    application.year_to_date_fund_before = limit.fund_committed
     application.rule_set = rule_row
     limit.therapy_approved += therapy
     limit.assessment_approved += assessment
@@ -588,7 +593,7 @@ def application_approve(*, application: ASFApplication, by: Any, now: datetime, 
     _transition(application, "approve", by=by, now=now, note=note.strip(), fields=[
         "fund_reference", "decision", "decision_date", "decision_note", "approved_therapy", "approved_assessment",
         "approved_fund", "approved_authority", "year_to_date_therapy_before", "year_to_date_assessment_before",
-        "rule_set"])
+        "year_to_date_fund_before", "year_to_date_fund_before_currency", "rule_set"])
     _post(application, authority=application.responsible_authority, key=_key(application, "approved"),
           memo=f"{application.reference}: the fund's approval ({application.fund_reference})", on=decision_date,
           by=by, now=now,
@@ -661,6 +666,7 @@ def _fund_share_of(application: ASFApplication, *, therapy: Money, assessment: M
         year_to_date_assessment=application.year_to_date_assessment_before,
         therapy=min(therapy, application.approved_therapy),
         assessment=min(assessment, application.approved_assessment),
+        fund_so_far=application.year_to_date_fund_before,
     ).fund
     return min(share, application.approved_fund)
 

@@ -481,6 +481,38 @@ class TestSpendConfirmationGivesBackTheHeadroom:
                                    closed_date=date(2025, 10, 1))
         assert ledger_is_balanced()
 
+    def test_headroom_given_back_is_used_by_the_next_approval_even_after_one_the_limit_left_nothing(self):
+        """A £3,000 (the 2025-26 limit) then B £2,000 (the fund pays nothing: the limit is used). A spends £1,000:
+        £2,000 comes back. C £2,000 then gets £2,000 from the fund, and its invoice's share is that £2,000: the
+        fund pays £3,000 for the child's year in all, as the rule gives."""
+        w = world()
+        build(w, Status.IN_DELIVERY, therapy="3000.00", invoice_therapy="1000.00")
+        second = build(w, Status.APPROVED, therapy="2000.00")
+        assert second.approved_fund == gbp("0")
+        first = ASFApplication.objects.get(child=w.child, approved_therapy=gbp("3000.00"))
+        self.confirm(w, first)
+        third = build(w, Status.SUBMITTED, therapy="2000.00")
+        assert services.headroom_for(application=third).split.fund == gbp("2000.00")
+        third = services.application_approve(application=third, by=w.finance, now=at(date(2025, 9, 2)),
+                                             decision_date=date(2025, 9, 2), fund_reference="AGAIN-3")
+        assert (third.approved_fund, third.approved_authority) == (gbp("2000.00"), gbp("0"))
+        assert self.limit(w)[2] == gbp("3000.00")
+        assert services._fund_share_of(third, therapy=gbp("2000.00"), assessment=gbp("0")) == gbp("2000.00")
+
+    def test_an_approval_the_fund_cut_leaves_its_room_for_the_next(self):
+        """The fund approves £1,000 of a £3,000 application (Kent pays the rest): £2,000 of the child's limit is
+        still the fund's to pay, so a £2,000 application fits."""
+        w = world()
+        first = build(w, Status.SUBMITTED, therapy="3000.00")
+        services.application_approve(application=first, by=w.finance, now=at(date(2025, 6, 1)),
+                                     decision_date=date(2025, 6, 1), fund_reference="CUT-1",
+                                     fund_amount=gbp("1000.00"))
+        second = build(w, Status.SUBMITTED, therapy="2000.00")
+        second = services.application_approve(application=second, by=w.finance, now=at(date(2025, 6, 2)),
+                                              decision_date=date(2025, 6, 2), fund_reference="CUT-2")
+        assert (second.approved_fund, second.approved_authority) == (gbp("2000.00"), gbp("0"))
+        assert self.limit(w)[2] == gbp("3000.00")
+
     def test_a_fully_spent_application_gives_back_nothing(self):
         w = world()
         app = build(w, Status.IN_DELIVERY, therapy="1500.00", invoice_therapy="1500.00")

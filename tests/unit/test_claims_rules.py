@@ -380,6 +380,39 @@ class TestProperties:
         two_then_one = _split(rule_set, zero, zero, t2, a2).fund + _split(rule_set, t2, a2, t1, a1).fund
         assert one_then_two == two_then_one
 
+    @settings(max_examples=300, deadline=None)
+    @given(rule_sets, pennies, pennies, pennies, pennies, pennies)
+    def test_with_what_the_fund_pays_so_far_the_share_stays_within_the_request(self, rule_set, ytd_t, ytd_a, t, a,
+                                                                                paid):
+        result = split_request(rule_set, year_to_date_therapy=ytd_t, year_to_date_assessment=ytd_a, therapy=t,
+                               assessment=a, fund_so_far=paid)
+        assert result.fund + result.authority == t + a
+        assert Money(0, "GBP") <= result.fund <= t + a
+
+    @settings(max_examples=300, deadline=None)
+    @given(rule_sets, pennies, pennies, pennies, pennies)
+    def test_when_the_fund_paid_its_full_share_so_far_nothing_changes(self, rule_set, ytd_t, ytd_a, t, a):
+        paid = _split(rule_set, Money(0, "GBP"), Money(0, "GBP"), ytd_t, ytd_a).fund
+        assert split_request(rule_set, year_to_date_therapy=ytd_t, year_to_date_assessment=ytd_a, therapy=t,
+                             assessment=a, fund_so_far=paid) == _split(rule_set, ytd_t, ytd_a, t, a)
+        assert headroom(rule_set, year_to_date_therapy=ytd_t, year_to_date_assessment=ytd_a,
+                        fund_so_far=paid) == headroom(rule_set, year_to_date_therapy=ytd_t,
+                                                      year_to_date_assessment=ytd_a)
+
+    @settings(max_examples=300, deadline=None)
+    @given(rule_sets, st.lists(st.tuples(pennies, pennies, st.integers(0, 100)), min_size=1, max_size=6))
+    def test_what_the_fund_pays_in_the_year_never_passes_what_the_rules_give_for_it(self, rule_set, requests):
+        """Each approval may be cut (the fund pays a part of its share): the fund's year total stays within what
+        the rules give for the whole year's costs, and each share uses what earlier cuts left."""
+        zero = Money(0, "GBP")
+        ytd_t = ytd_a = paid = zero
+        for t, a, percent in requests:
+            share = split_request(rule_set, year_to_date_therapy=ytd_t, year_to_date_assessment=ytd_a,
+                                  therapy=t, assessment=a, fund_so_far=paid).fund
+            paid += Money((share.amount * percent / 100).quantize(Decimal("0.01")), "GBP")
+            ytd_t, ytd_a = ytd_t + t, ytd_a + a
+        assert paid <= _split(rule_set, zero, zero, ytd_t, ytd_a).fund
+
 
 def test_the_module_touches_neither_the_database_nor_the_clock():
     with open(rules.__file__) as handle:
