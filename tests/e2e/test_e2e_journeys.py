@@ -126,12 +126,12 @@ def test_lead_commissioner_registers_a_contract_monitors_it_and_shares_its_cost(
     page.get_by_label("IA-PREVIOUS").check()
     _fill_date(page, "Usage counted from", date(2012, 4, 1))
     _fill_date(page, "Usage counted to", date(2015, 3, 31))
-    page.get_by_role("button", name="Create the run").click()
-    page.wait_for_url("**/contracts/apportionments/*/")
+    with page.expect_navigation(url="**/contracts/apportionments/*/"):
+        page.get_by_role("button", name="Create the run").click()
     assert "Run created" in _banner(page)
     a11y.check(page)
-    page.get_by_role("button", name="Calculate").click()
-    page.wait_for_url("**/contracts/apportionments/*/")
+    with page.expect_navigation(url="**/contracts/apportionments/*/"):
+        page.get_by_role("button", name="Calculate").click()
     assert "Run calculated" in _banner(page)
     assert "Calculated" in page.get_by_role("heading", level=1).inner_text()
     assert not page.get_by_role("button", name="Approve and freeze").count()  # the maker cannot check
@@ -144,12 +144,14 @@ def test_lead_commissioner_registers_a_contract_monitors_it_and_shares_its_cost(
         sign_in(finance_page, finance.username, PASSWORD)
         finance_page.wait_for_url("**/")
         finance_page.goto(run_url)
-        finance_page.get_by_role("button", name="Approve and freeze").click()
-        finance_page.wait_for_url(run_url)
+        # The form posts and comes back to the same address: wait for that navigation itself (waiting for the
+        # address alone can match the page before the post and then miss the load).
+        with finance_page.expect_navigation(url=run_url):
+            finance_page.get_by_role("button", name="Approve and freeze").click()
         assert "Run approved" in _banner(finance_page)
         a11y.check(finance_page)
-        finance_page.get_by_role("button", name="Post the recharges").click()
-        finance_page.wait_for_url(run_url)
+        with finance_page.expect_navigation(url=run_url):
+            finance_page.get_by_role("button", name="Post the recharges").click()
         assert "Recharges posted to the ledger" in _banner(finance_page)
         a11y.check(finance_page)
     finally:
