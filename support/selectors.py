@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -87,6 +88,36 @@ def household_for_record(*, user: Any, pk: int) -> Household:
         )
         .get(pk=pk)
     )
+
+
+#: The fund's application window, in months after the assessment, for an assessment approved on a date. The fund's
+#: rule sets say it (claims.FundRuleSet.application_window_months, which submission enforces); claims registers,
+#: when it starts, a factory that reads the rule sets once and answers for any date (support cannot import
+#: claims), so the due-soon list and submission agree. Without it, or before any rule set was in force,
+#: settings.ASF_APPLICATION_WINDOW_MONTHS.
+_asf_window_rule: Callable[[], Callable[[date], int]] | None = None
+ASF_WINDOW_MONTHS_AT_MOST = 12  # how far back the due-soon list looks for approved assessments
+
+
+def set_asf_window_rule(factory: Callable[[], Callable[[date], int]] | None) -> None:
+    global _asf_window_rule
+    _asf_window_rule = factory
+
+
+def asf_window_months() -> Callable[[date], int]:
+    """A function from an assessment's approval date to the months the fund's window gives (rules read once)."""
+    fallback = int(settings.ASF_APPLICATION_WINDOW_MONTHS)
+    if _asf_window_rule is None:
+        return lambda on_date: fallback
+    months_on = _asf_window_rule()
+
+    def months(on_date: date) -> int:
+        try:
+            return months_on(on_date)
+        except ValueError:  # no rule set in force on that date
+            return fallback
+
+    return months
 
 
 @dataclass(frozen=True)
@@ -245,14 +276,15 @@ def due_items(*, requests: QuerySet[SupportRequest], today: date, horizon: int |
                              r.plan.request, r.get_reason_display(), reverse("support:review_complete", args=[r.pk]),
                              f"review:{r.pk}:{r.due_date.isoformat()}"))
 
-    months = settings.ASF_APPLICATION_WINDOW_MONTHS
-    earliest_start = rules.add_months(today, -months)
+    earliest_start = rules.add_months(today, -ASF_WINDOW_MONTHS_AT_MOST)
     assessments = (Assessment.objects.filter(request__in=requests, status=ApprovalStatus.APPROVED,
                                              approved_date__gte=earliest_start)
                    .select_related("request__child", "request__person", "request__allocated_worker"))
+    window_months = asf_window_months()
     for a in assessments:
         if a.request.child_id is None or a.approved_date is None:
             continue
+        months = window_months(a.approved_date)
         deadline = rules.asf_application_deadline(a.approved_date, months)
         if deadline > limit or deadline < today:
             continue

@@ -7,6 +7,8 @@ from django.core import mail
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from claims.models import FundRuleSet
+from claims.services import fund_rule_set_save
 from organisations.models import Role
 from support import reminders, selectors
 from support.models import SentReminder
@@ -92,9 +94,21 @@ class TestDueItems:
                                                started_date=date(2026, 8, 1))
         items = selectors.due_soon(user=worker, today=TODAY)
         assert [(i.kind, i.deadline) for i in items] == [("ASF application window closes", date(2026, 11, 28))]
-        settings.ASF_APPLICATION_WINDOW_MONTHS = 4
-        assert selectors.due_soon(user=worker, today=TODAY) == []
         assert assessment.pk
+
+    def test_the_asf_window_is_the_one_the_fund_rules_give_as_submission_enforces(self, worker, settings):  # type: ignore[no-untyped-def]
+        """A rule set that gives four months moves the deadline a month on (the setting no longer decides)."""
+        ApprovedAssessmentFactory(request__responsible_authority=worker.authority, approved_date=date(2026, 7, 28),
+                                  completed_date=date(2026, 7, 27), started_date=date(2026, 7, 1))
+        assert selectors.due_soon(user=worker, today=TODAY) == []  # three months closed on 28 October
+        in_force = FundRuleSet.objects.filter(effective_from_date__lte=date(2026, 7, 28)).latest("effective_from_date")
+        in_force.application_window_months = 4
+        fund_rule_set_save(rule_set=in_force, by=UserFactory(authority=worker.authority, role=Role.ADMINISTRATOR),
+                           now=NOW)
+        settings.ASF_APPLICATION_WINDOW_MONTHS = 2
+        items = selectors.due_soon(user=worker, today=TODAY)
+        assert [(i.kind, i.deadline) for i in items] == [("ASF application window closes", date(2026, 11, 28))]
+        assert "apply within 4 months" in items[0].detail
 
     def test_bank_holidays_do_not_count_toward_the_horizon(self, worker):  # type: ignore[no-untyped-def]
         # From Wed 23 Dec 2026, 3 working days reach Wed 30 Dec (25 and 28 Dec are bank holidays).
