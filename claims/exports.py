@@ -27,6 +27,9 @@ def _identifiers(application: ASFApplication) -> list[str]:
         values.append(getattr(household, name, "") or "")
     for name in ("carer_one_name", "carer_two_name"):
         values.extend((getattr(household, name, "") or "").split())
+    # The rest of the family: the household's other children and the child's birth relatives on record.
+    for relative in [*household.children.exclude(pk=child.pk), *child.birth_family.all()]:
+        values += [relative.first_name, relative.last_name, f"{relative.first_name} {relative.last_name}"]
     born: date = child.date_of_birth
     values += [born.isoformat(), born.strftime("%d/%m/%Y"), born.strftime("%d %B %Y"), born.strftime("%-d %B %Y"),
                born.strftime("%d.%m.%Y"), born.strftime("%d-%m-%Y")]

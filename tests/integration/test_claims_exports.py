@@ -10,6 +10,7 @@ from claims.exports import REMOVED, fund_export, fund_export_json
 from claims.models import Status
 from support.models import Child, Household
 from tests.factories_claims import build, world
+from tests.factories_support import ChildFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,18 @@ def test_the_export_carries_what_the_fund_needs():
     assert (data["requested_from_fund"], data["authority_contribution"]) == ("2400.00", "0.00")
     assert {line["kind"] for line in data["lines"]} == {"therapy", "specialist assessment"}
     assert data["summary"] == "Therapy for developmental trauma"
+
+
+def test_a_sibling_or_birth_relative_named_in_the_text_is_removed_too():
+    w = world()
+    sibling = ChildFactory(household=w.child.household, first_name="Zephyrine", last_name="Okonjo-Bright")
+    PersonFactory(authority=w.authority, related_child=w.child, first_name="Marisol", last_name="Quennell")
+    app = build(w, Status.SUBMITTED, therapy="1500.00")
+    app.purpose_for_fund = (f"Therapy with her sister {sibling.first_name} present; contact with birth mother "
+                            "Marisol Quennell is distressing")
+    app.save()
+    text = fund_export_json(app).decode()
+    for name in ("Zephyrine", "Okonjo-Bright", "Marisol", "Quennell"):
+        assert name.lower() not in text.lower(), name
+    assert json.loads(text)["summary"] == (f"Therapy with her sister {REMOVED} present; contact with birth mother "
+                                           f"{REMOVED} is distressing")
