@@ -28,26 +28,32 @@ from .models import (
 from .resources import ContractResource, UsageExportResource
 
 
+# The schedule's rows are added and corrected here but never deleted: a KPI's returns, an exercised extension and
+# a year's value are the contract's record (a KPI deleted would take its returns with it).
 class ServiceElementInline(admin.TabularInline):
     model = ServiceElement
     extra = 0
+    can_delete = False
     filter_horizontal = ("service_types",)
 
 
 class ExtensionOptionInline(admin.TabularInline):
     model = ExtensionOption
     extra = 0
+    can_delete = False
     readonly_fields = ("exercised_date",)
 
 
 class YearValueInline(admin.TabularInline):
     model = ContractYearValue
     extra = 0
+    can_delete = False
 
 
 class KpiInline(admin.StackedInline):
     model = Kpi
     extra = 0
+    can_delete = False
 
 
 @admin.register(Contract)
@@ -84,9 +90,15 @@ class ContractAdmin(ImportExportMixin, SimpleHistoryAdmin):
             obj.pk = created.pk
             obj.status = created.status
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a contract leaves the register by expiring or ending, not by deletion
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        form.instance.parties.add(form.instance.lead_authority)
+        """The schedule's inline rows, then the parties through the register service (the lead always one)."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+        services.contract_update(contract=form.instance, by=request.user,
+                                 parties=list(form.cleaned_data.get("parties") or []))
 
     @admin.action(description="Make the selected planned contracts active")
     def activate(self, request: HttpRequest, queryset: Any) -> None:

@@ -69,3 +69,17 @@ def test_admin_pages_load(client, world):  # type: ignore[no-untyped-def]
                  "admin:contracts_usagerecord_changelist", "admin:contracts_apportionmentrun_changelist"):
         assert client.get(reverse(name)).status_code == 200, name
     assert client.get(reverse("admin:contracts_contract_change", args=[world["contract"].pk])).status_code == 200
+
+
+def test_the_admin_deletes_neither_a_contract_nor_a_row_of_its_schedule(client, world):  # type: ignore[no-untyped-def]
+    """A KPI deleted would take its returns with it; a contract leaves the register by its lifecycle."""
+    from django.contrib import admin
+
+    contract_admin = admin.site._registry[Contract]
+    assert all(not inline.can_delete for inline in contract_admin.inlines)
+    signed_in(client, world["admin"])
+    response = client.get(reverse("admin:contracts_contract_delete", args=[world["contract"].pk]))
+    assert response.status_code == 403
+    page = client.get(reverse("admin:contracts_contract_change", args=[world["contract"].pk])).content.decode()
+    assert "DELETE" not in page  # no delete box on any inline row
+    assert Contract.objects.filter(pk=world["contract"].pk).exists()
