@@ -66,5 +66,11 @@ def _require_postgresql(request, django_db_setup, django_db_blocker):  # type: i
     `make test` runs every migration; `PYTEST_ARGS=--nomigrations` is a faster loop while developing."""
     with django_db_blocker.unblock():
         assert connection.vendor == "postgresql", "run the tests through `make test` (PostgreSQL), not SQLite"
-        if request.config.getoption("nomigrations", default=False):
+        # pytest-django builds the tables only when some test of the run uses the database (a run of pure unit
+        # tests alone has none to seed).
+        db_fixtures = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                       "live_server"}
+        uses_db = any(item.get_closest_marker("django_db") or db_fixtures & set(getattr(item, "fixturenames", ()))
+                      for item in request.session.items)
+        if request.config.getoption("nomigrations", default=False) and uses_db:
             _replay_data_migrations()
