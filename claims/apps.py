@@ -1,4 +1,5 @@
-from typing import Any
+from collections.abc import Callable
+from datetime import date
 
 from django.apps import AppConfig
 
@@ -16,7 +17,7 @@ class ClaimsConfig(AppConfig):
         from .services import rule_sets_from_db
 
         # The due-soon list's "ASF application window closes" follows the rule set submission enforces.
-        def window_rule() -> Any:
+        def window_rule() -> Callable[[date], int]:
             rule_sets = rule_sets_from_db(cached=True)
             return lambda on_date: rules_on(on_date, rule_sets).application_window_months
 

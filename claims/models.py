@@ -273,8 +273,8 @@ class ASFApplication(django_fsm.FSMModelMixin, models.Model):
     # The transitions change state in memory only; claims.services runs each inside a transaction, checks its
     # conditions first (to say which one failed), writes the StatusChange row and saves.
 
-    # A returned application that was changed lost its manager approval (claims.services._changed): it goes back
-    # to a manager, then is submitted again.
+    # A returned application that was changed lost its manager approval (claims.services._editable): it goes
+    # back to a manager, then is submitted again.
     @django_fsm.transition(field=status, source=[Status.DRAFT, Status.RETURNED], target=Status.AWAITING_MANAGER)
     def send_to_manager(self) -> None:
         pass

@@ -96,7 +96,7 @@ def household_for_record(*, user: Any, pk: int) -> Household:
 #: claims), so the due-soon list and submission agree. Without it, or before any rule set was in force,
 #: settings.ASF_APPLICATION_WINDOW_MONTHS.
 _asf_window_rule: Callable[[], Callable[[date], int]] | None = None
-ASF_WINDOW_MONTHS_AT_MOST = 12  # how far back the due-soon list looks for approved assessments
+ASF_WINDOW_MONTHS_AT_MOST = 12  # how far back the due-soon list looks at least (further if today's window is longer)
 
 
 def set_asf_window_rule(factory: Callable[[], Callable[[date], int]] | None) -> None:
@@ -276,11 +276,11 @@ def due_items(*, requests: QuerySet[SupportRequest], today: date, horizon: int |
                              r.plan.request, r.get_reason_display(), reverse("support:review_complete", args=[r.pk]),
                              f"review:{r.pk}:{r.due_date.isoformat()}"))
 
-    earliest_start = rules.add_months(today, -ASF_WINDOW_MONTHS_AT_MOST)
+    window_months = asf_window_months()
+    earliest_start = rules.add_months(today, -max(ASF_WINDOW_MONTHS_AT_MOST, window_months(today)))
     assessments = (Assessment.objects.filter(request__in=requests, status=ApprovalStatus.APPROVED,
                                              approved_date__gte=earliest_start)
                    .select_related("request__child", "request__person", "request__allocated_worker"))
-    window_months = asf_window_months()
     for a in assessments:
         if a.request.child_id is None or a.approved_date is None:
             continue

@@ -10,7 +10,7 @@ from django.urls import reverse
 from contracts.models import Contract, ContractStatusChange
 from contracts.resources import ContractResource, UsageExportResource
 from tests.factories import AuthorityFactory, ProviderFactory, UserFactory
-from tests.factories_contracts import ActiveContractFactory, UsageRecordFactory
+from tests.factories_contracts import ActiveContractFactory, KpiFactory, KpiReturnFactory, UsageRecordFactory
 from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -77,9 +77,11 @@ def test_the_admin_deletes_neither_a_contract_nor_a_row_of_its_schedule(client, 
 
     contract_admin = admin.site._registry[Contract]
     assert all(not inline.can_delete for inline in contract_admin.inlines)
+    kpi = KpiFactory(contract=world["contract"])
+    KpiReturnFactory(kpi=kpi)
     signed_in(client, world["admin"])
     response = client.get(reverse("admin:contracts_contract_delete", args=[world["contract"].pk]))
     assert response.status_code == 403
     page = client.get(reverse("admin:contracts_contract_change", args=[world["contract"].pk])).content.decode()
-    assert "DELETE" not in page  # no delete box on any inline row
+    assert kpi.name in page and "-DELETE" not in page  # the KPI's row is shown, with no delete box
     assert Contract.objects.filter(pk=world["contract"].pk).exists()
