@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test install assets lint typecheck contracts migrations-check migrations-apply check audit clean screenshots bench
+.PHONY: demo test system-packages-test system-packages-demo install assets lint typecheck contracts migrations-check migrations-apply check audit clean screenshots bench
 
 # uv (the lock-file installer) lives in .uv/, outside the project environment that it manages.
 $(UV):
@@ -24,7 +24,7 @@ node_modules/govuk-frontend/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	@touch $@
 
-demo: install
+demo: system-packages-demo install
 	mkdir -p var/broker var/broker-processed var/media staticfiles
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -38,8 +38,18 @@ demo: install
 	$(BIN)/celery -A config worker --pool=solo --loglevel=WARNING --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler & \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install
-	$(BIN)/python scripts/with_services.py -- $(BIN)/pytest $(PYTEST_ARGS)
+# The whole suite, set up from nothing: the Debian packages it needs (installed as root or with `sudo -n`, or a
+# message naming them), the locked Python packages, a throwaway PostgreSQL and Redis, then the tests in parallel
+# (pytest-xdist, one test database per worker) with a serial tail (scripts/run_tests.py).
+# PYTEST_ARGS="tests/unit -x" chooses tests; PYTEST_ARGS="-n 0" runs them one at a time.
+test: system-packages-test install
+	$(BIN)/python scripts/with_services.py -- $(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
+
+system-packages-test:
+	@scripts/system_packages.sh test
+
+system-packages-demo:
+	@scripts/system_packages.sh demo
 
 lint: install
 	$(BIN)/ruff check .

@@ -85,7 +85,7 @@ def start_redis(base: Path) -> tuple[str | None, subprocess.Popen | None]:
     port = free_port()
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(base)],
+         "--dir", str(base), "--databases", "256"],  # one database number per parallel test worker
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     for _ in range(100):

@@ -1,5 +1,67 @@
+import json
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.db import connection
+
+# Groups of tests that must not run beside each other on two pytest-xdist workers (`--dist loadgroup` keeps each
+# group on one worker, one test at a time): the browser journeys (one Chromium at a time) and the tests that start
+# real Celery worker processes. Tests marked `serial` need the whole machine (they restart PostgreSQL): they run
+# alone, after the parallel phase (scripts/run_tests.py, `--phase`).
+GROUPS = (("tests/e2e/", "browser"),)
+MARKER_GROUPS = (("worker", "celery-worker"),)
+
+
+def pytest_addoption(parser):  # type: ignore[no-untyped-def]
+    parser.addoption("--phase", choices=("all", "parallel", "serial"), default="all",
+                     help="parallel: every test but those marked serial; serial: only those; all (default): every test")
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist): one results file per run
+        handle, name = tempfile.mkstemp(prefix="raa-axe-results-", suffix=".jsonl")
+        os.close(handle)
+        os.environ["AXE_RESULTS"] = name  # the workers xdist starts inherit it
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    phase = config.getoption("phase")
+    if phase != "all":
+        keep = [item for item in items if bool(item.get_closest_marker("serial")) == (phase == "serial")]
+        deselected = [item for item in items if item not in keep]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        items[:] = keep
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = Path(str(item.path)).as_posix()
+        group = next((name for prefix, name in GROUPS if f"/{prefix}" in path), None)
+        group = group or next((name for marker, name in MARKER_GROUPS if item.get_closest_marker(marker)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_terminal_summary(terminalreporter, config):  # type: ignore[no-untyped-def]
+    """The accessibility results of the run, from every worker: pages checked, and any violation below serious
+    (reported, allowed). tests/e2e/conftest.py writes one line per page axe-core checked."""
+    if hasattr(config, "workerinput"):
+        return
+    path = Path(os.environ.get("AXE_RESULTS", ""))
+    if not path.is_file():
+        return
+    checked = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not checked:
+        return
+    minor = sum(c["violations"] - len(c["serious_or_critical"]) for c in checked)
+    failing = sum(1 for c in checked if c["serious_or_critical"])
+    terminalreporter.write_sep("-", "axe-core accessibility")
+    terminalreporter.write_line(
+        f"{len(checked)} page views checked ({len({c['url'] for c in checked})} addresses): {failing} with a serious "
+        f"or critical violation, {minor} moderate or minor violations in all; details in {path}")
 
 
 def _replay_data_migrations() -> None:

@@ -1,5 +1,9 @@
 """The test suite runs on PostgreSQL and Redis started by scripts/with_services.py (never SQLite)."""
 
+import os
+import re
+from pathlib import Path
+
 from .base import *
 from .base import env
 
@@ -15,3 +19,16 @@ DEBUG = False
 # Two-factor sign-in is on in every real environment (base settings). Page tests sign in with force_login, so the
 # suite turns it off by default; tests/functional/test_organisations_two_factor.py turns it on and proves it.
 TWO_FACTOR_ROLES = []  # type: ignore[var-annotated]
+
+# pytest-xdist: each test worker (gw0, gw1, ...) has its own test database (pytest-django adds the suffix), its own
+# Redis database number (1, 2, ...; a run without xdist keeps the number it was given) and its own media folder.
+# The broker address is written back to the environment so that the Celery worker processes a test starts use it.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER.startswith("gw"):
+    _number = int(XDIST_WORKER[2:]) + 1
+    for _name in ("CELERY_BROKER_URL", "REDIS_URL"):
+        _url = os.environ.get(_name, "")
+        if _url.startswith("redis://"):
+            os.environ[_name] = re.sub(r"(/\d+)?$", f"/{_number}", _url, count=1)
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+    MEDIA_ROOT = Path(MEDIA_ROOT) / f"test-{XDIST_WORKER}"

@@ -15,7 +15,7 @@ CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
-CHECKED: list[dict] = []  # every page axe-core checked in this run, for the summary at the end
+# Every page axe-core checks is one line of this file; tests/conftest.py sums it up when the run ends.
 AXE_RESULTS = Path(os.environ.get("AXE_RESULTS", Path(tempfile.gettempdir()) / "raa-axe-results.jsonl"))
 
 
@@ -70,8 +70,6 @@ class Accessibility:
         results = self.axe.run(page)
         violations = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
         self.checked.append(page.url)
-        CHECKED.append({"url": page.url, "violations": len(results.response["violations"]),
-                        "serious_or_critical": len(violations)})
         with AXE_RESULTS.open("a") as out:
             out.write(json.dumps({"url": page.url, "violations": len(results.response["violations"]),
                                   "serious_or_critical": [v["id"] for v in violations],
@@ -106,15 +104,3 @@ def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-
-
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    """The accessibility results of the run: pages checked, and any violation below serious (reported, allowed)."""
-    if not CHECKED:
-        return
-    minor = sum(c["violations"] - c["serious_or_critical"] for c in CHECKED)
-    failing = sum(1 for c in CHECKED if c["serious_or_critical"])
-    terminalreporter.write_sep("-", "axe-core accessibility")
-    terminalreporter.write_line(
-        f"{len(CHECKED)} page views checked ({len({c['url'] for c in CHECKED})} addresses): {failing} with a serious "
-        f"or critical violation, {minor} moderate or minor violations in all; details in {AXE_RESULTS}")

@@ -10,7 +10,8 @@ from django.db.utils import InterfaceError
 
 from core.models import BackgroundJob
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serial: the restart would cut every other test worker's connection, so this runs alone (scripts/run_tests.py).
+pytestmark = [pytest.mark.serial, pytest.mark.django_db(transaction=True)]
 
 
 def restart_postgres() -> None:
