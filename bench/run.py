@@ -9,7 +9,7 @@ Steps, on the database in DATABASE_URL (a fresh one: with_services.py makes it):
 1. migrate, then `generate_dataset` (rows written per second);
 2. pages (work queues, caseload, child record) through Django's test client as a generated authority's user:
    p50/p95 server time and query count, against /healthz (a trivial page) on the same client;
-3. fund headroom for a child-year (`claims.services.headroom_for`) against a bare indexed lookup of the
+3. fund headroom for a child-year (`claims.services.headroom.headroom_for`) against a bare indexed lookup of the
    child-year limit row;
 4. apportionment of the busiest contract (`contracts.services.run_create` + `run_calculate`) over about 1M usage
    rows (the generated ones plus `--apportion-rows` written in SQL) against the raw SQL GROUP BY of the same
@@ -123,8 +123,9 @@ def bench_pages(repeat: int) -> None:
 
 def bench_headroom(repeat: int) -> None:
     try:
-        from claims.models import ASFApplication, ChildYearLimit
-        from claims.services import headroom_for
+        from claims.models.applications import ASFApplication
+        from claims.models.fund_rules import ChildYearLimit
+        from claims.services.headroom import headroom_for
     except ImportError as error:
         print(f"  headroom: skipped ({error})")
         return

@@ -9,17 +9,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import (
-    ApplicationLine,
-    ASFApplication,
-    ChildYearLimit,
-    FundRuleSet,
-    ProviderInvoice,
-    Remittance,
-    SplitRecheck,
-    StatusChange,
-)
+from .models.applications import ApplicationLine, ASFApplication, StatusChange
+from .models.fund_rules import ChildYearLimit, FundRuleSet
+from .models.invoices import ProviderInvoice
+from .models.rechecks import SplitRecheck
+from .models.remittances import Remittance
+from .services.errors import ClaimsError
+from .services.rule_changes import fund_rule_set_save
 
 
 @admin.register(FundRuleSet)
@@ -30,8 +26,8 @@ class FundRuleSetAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         try:
-            changed = services.fund_rule_set_save(rule_set=obj, by=request.user, now=timezone.now())
-        except services.ClaimsError as error:
+            changed = fund_rule_set_save(rule_set=obj, by=request.user, now=timezone.now())
+        except ClaimsError as error:
             messages.error(request, str(error))
             raise
         messages.info(request, f"{len(changed)} open application(s) now split differently: see Claims, rule "

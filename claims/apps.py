@@ -14,7 +14,7 @@ class ClaimsConfig(AppConfig):
 
         from . import home  # noqa: F401
         from .rules import rules_on
-        from .services import rule_sets_from_db
+        from .services.rule_sets import rule_sets_from_db
 
         # The due-soon list's "ASF application window closes" follows the rule set submission enforces.
         def window_rule() -> Callable[[date], int]:

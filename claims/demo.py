@@ -14,8 +14,20 @@ from core.demo import DemoContext
 from organisations.models import Authority, Provider, Role, User
 from support.models import ApprovalStatus, Assessment, Child, Household, RequestStage, ServiceType, SupportRequest
 
-from . import services
-from .models import ASFApplication, Status
+from .models.applications import ASFApplication, Status
+from .services.decisions import application_approve, application_reject
+from .services.delivery import application_close, application_confirm_spend, application_start_delivery
+from .services.drafting import application_create, application_line_add
+from .services.invoices import invoice_approve, invoice_pay, invoice_record
+from .services.remittances import remittance_import
+from .services.submission import (
+    application_manager_approve,
+    application_resubmit,
+    application_return_for_rework,
+    application_send_to_manager,
+    application_submit,
+    application_withdraw,
+)
 
 STATES = [Status.DRAFT, Status.AWAITING_MANAGER, Status.READY, Status.SUBMITTED, Status.RETURNED,
           Status.RESUBMITTED, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN, Status.FUNDS_RECEIVED,
@@ -71,53 +83,53 @@ def _drive(ctx: DemoContext, app: ASFApplication, state: str, users: dict[str, U
     def reached(target: str) -> bool:
         return app.status == target
 
-    services.application_send_to_manager(application=app, by=sw, now=now)
+    application_send_to_manager(application=app, by=sw, now=now)
     if reached(state):
         return
-    services.application_manager_approve(application=app, by=tm, now=now)
+    application_manager_approve(application=app, by=tm, now=now)
     if reached(state):
         return
-    services.application_submit(application=app, by=sw, now=now, submitted_date=day)
+    application_submit(application=app, by=sw, now=now, submitted_date=day)
     if state in (Status.SUBMITTED,):
         return
     if state in (Status.RETURNED, Status.RESUBMITTED):
-        services.application_return_for_rework(application=app, by=fo, now=now,
-                                               note="The fund asked for the session plan")
+        application_return_for_rework(application=app, by=fo, now=now,
+                                      note="The fund asked for the session plan")
         if state == Status.RESUBMITTED:
-            services.application_resubmit(application=app, by=sw, now=now, submitted_date=day + timedelta(days=3))
+            application_resubmit(application=app, by=sw, now=now, submitted_date=day + timedelta(days=3))
         return
     if state == Status.REJECTED:
-        services.application_reject(application=app, by=fo, now=now, decision_date=day + timedelta(days=10),
-                                    note="The service is part of the authority's core offer")
+        application_reject(application=app, by=fo, now=now, decision_date=day + timedelta(days=10),
+                           note="The service is part of the authority's core offer")
         return
     if state == Status.WITHDRAWN:
-        services.application_withdraw(application=app, by=sw, now=now, reason="The family moved away")
+        application_withdraw(application=app, by=sw, now=now, reason="The family moved away")
         return
-    app = services.application_approve(application=app, by=fo, now=now, decision_date=day + timedelta(days=10),
-                                       fund_reference=f"ASGSF-DEMO-{app.pk:05d}")
+    app = application_approve(application=app, by=fo, now=now, decision_date=day + timedelta(days=10),
+                              fund_reference=f"ASGSF-DEMO-{app.pk:05d}")
     if state == Status.APPROVED:
         return
-    services.remittance_import(authority=authority, rows=[(1, app.fund_reference, str(app.approved_fund.amount))],
-                               file_name="demo-remittance.csv", payment_date=day + timedelta(days=12), by=fo, now=now)
+    remittance_import(authority=authority, rows=[(1, app.fund_reference, str(app.approved_fund.amount))],
+                      file_name="demo-remittance.csv", payment_date=day + timedelta(days=12), by=fo, now=now)
     app.refresh_from_db()
     if state == Status.FUNDS_RECEIVED:
         return
-    app = services.application_start_delivery(application=app, by=sw, now=now)
+    app = application_start_delivery(application=app, by=sw, now=now)
     line = app.lines.first()
     assert line is not None
-    invoice = services.invoice_record(application=app, line=line, invoice_number=f"DEMO-{app.pk}",
-                                      invoice_date=day + timedelta(days=14), amount=_gbp("900.00"), by=fo, now=now)
-    services.invoice_approve(invoice=invoice, by=tm, now=now)  # maker and checker: not the finance officer
+    invoice = invoice_record(application=app, line=line, invoice_number=f"DEMO-{app.pk}",
+                             invoice_date=day + timedelta(days=14), amount=_gbp("900.00"), by=fo, now=now)
+    invoice_approve(invoice=invoice, by=tm, now=now)  # maker and checker: not the finance officer
     if state == Status.IN_DELIVERY:
         # one invoice approved and waiting to be paid, a second waiting for a checker
-        services.invoice_record(application=app, line=line, invoice_number=f"DEMO-{app.pk}-2",
-                                invoice_date=day + timedelta(days=18), amount=_gbp("300.00"), by=fo, now=now)
+        invoice_record(application=app, line=line, invoice_number=f"DEMO-{app.pk}-2",
+                       invoice_date=day + timedelta(days=18), amount=_gbp("300.00"), by=fo, now=now)
         return
-    services.invoice_pay(invoice=invoice, paid_date=day + timedelta(days=15), by=fo, now=now)
-    app = services.application_confirm_spend(application=app, by=fo, now=now, confirmed_date=day + timedelta(days=16))
+    invoice_pay(invoice=invoice, paid_date=day + timedelta(days=15), by=fo, now=now)
+    app = application_confirm_spend(application=app, by=fo, now=now, confirmed_date=day + timedelta(days=16))
     if state == Status.SPEND_CONFIRMED:
         return
-    services.application_close(application=app, by=fo, now=now, closed_date=day + timedelta(days=17))
+    application_close(application=app, by=fo, now=now, closed_date=day + timedelta(days=17))
 
 
 def seed(ctx: DemoContext) -> None:
@@ -135,19 +147,19 @@ def seed(ctx: DemoContext) -> None:
             if ASFApplication.objects.filter(internal_notes=marker).exists():
                 continue
             assessment = _assessment(ctx, authority, users, number)
-            app = services.application_create(
+            app = application_create(
                 child=assessment.child, assessment=assessment, start_date=ctx.today - timedelta(days=14),
                 by=users[Role.SOCIAL_WORKER], now=timezone.now(), internal_notes=marker,
                 purpose_for_fund="Dyadic Developmental Psychotherapy after a specialist assessment")
-            services.application_line_add(application=app, service_type=therapy_type, provider=provider,
-                                          sessions=12, unit_cost=_gbp("125.00"), travel=_gbp("30.00"),
-                                          by=users[Role.SOCIAL_WORKER], now=timezone.now(),
-                                          description_for_fund="Weekly DDP sessions")
+            application_line_add(application=app, service_type=therapy_type, provider=provider,
+                                 sessions=12, unit_cost=_gbp("125.00"), travel=_gbp("30.00"),
+                                 by=users[Role.SOCIAL_WORKER], now=timezone.now(),
+                                 description_for_fund="Weekly DDP sessions")
             if number % 3 == 0:
-                services.application_line_add(application=app, service_type=assessment_type, provider=provider,
-                                              sessions=1, unit_cost=_gbp("1200.00"), travel=_gbp("0.00"),
-                                              by=users[Role.SOCIAL_WORKER], now=timezone.now(),
-                                              description_for_fund="Specialist trauma assessment")
+                application_line_add(application=app, service_type=assessment_type, provider=provider,
+                                     sessions=1, unit_cost=_gbp("1200.00"), travel=_gbp("0.00"),
+                                     by=users[Role.SOCIAL_WORKER], now=timezone.now(),
+                                     description_for_fund="Specialist trauma assessment")
             if state != Status.DRAFT:
                 _drive(ctx, app, state, users, authority)
             ctx.count("ASF applications", True)

@@ -13,7 +13,7 @@ from typing import Any
 from core.money import format_gbp
 
 from . import rules
-from .models import ASFApplication
+from .models.applications import ASFApplication
 
 REMOVED = "[removed]"
 

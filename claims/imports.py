@@ -1,6 +1,6 @@
-"""Reading the fund's remittance file (CSV or Excel) into rows for claims.services.remittance_check/import.
-The fund's exact format is unconfirmed (DOMAIN.md 1.7): the columns are found by their headings, one containing
-"reference" and one containing "amount"."""
+"""Reading the fund's remittance file (CSV or Excel) into rows for claims.services.remittances.remittance_check
+and remittance_import. The fund's exact format is unconfirmed (DOMAIN.md 1.7): the columns are found by their
+headings, one containing "reference" and one containing "amount"."""
 
 from __future__ import annotations
 

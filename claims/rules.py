@@ -1,7 +1,8 @@
 """The Adoption Support Fund's rules, as pure functions over dated rule sets (DOMAIN.md 1.2, 1.5, 1.6).
 
 No ORM and no clock: the rule sets and every date arrive as arguments. The database keeps the editable copy
-(`claims.models.FundRuleSet`); `claims.services.rule_sets_from_db()` turns its rows into the dataclasses here.
+(`claims.models.fund_rules.FundRuleSet`); `claims.services.rule_sets.rule_sets_from_db()` turns its rows into the
+dataclasses here.
 
 The split of a request between the fund and the authority is path-independent: for a child's financial year
 the fund's cumulative share is a function `fund_total(T, A)` of the cumulative therapy T and assessment A, and

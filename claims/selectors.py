@@ -13,17 +13,11 @@ from moneyed import Money
 from core.money import gbp, zero
 from organisations.models import Role
 
-from .models import (
-    APPROVED_STATES,
-    AWAITING_DECISION,
-    ASFApplication,
-    InvoiceStatus,
-    ProviderInvoice,
-    SplitRecheck,
-    Status,
-)
+from .models.applications import APPROVED_STATES, AWAITING_DECISION, ASFApplication, Status
+from .models.invoices import InvoiceStatus, ProviderInvoice
+from .models.rechecks import SplitRecheck
 from .rules import financial_year
-from .services import decision_deadline, is_decision_overdue
+from .services.decisions import decision_deadline, is_decision_overdue
 
 QUEUES = {
     "drafts": "Drafts",
@@ -77,8 +71,8 @@ def application_queue(*, user: Any, queue: str, today: date) -> list[ASFApplicat
 
 
 def _awaiting_funds(apps: QuerySet[ASFApplication]) -> QuerySet[ASFApplication]:
-    """Approved applications the fund has not paid in full (claims.services.fund_still_owes), including those whose
-    spend is confirmed while part of the approval is still to come."""
+    """Approved applications the fund has not paid in full (claims.services.remittances.fund_still_owes), including
+    those whose spend is confirmed while part of the approval is still to come."""
     return apps.filter(
         Q(status__in=[Status.APPROVED, Status.IN_DELIVERY], funds_received__lt=F("approved_fund"))
         | Q(status=Status.SPEND_CONFIRMED, funds_received__lt=F("approved_fund") - F("unspent_returned"))

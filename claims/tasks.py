@@ -3,10 +3,10 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from .services.rule_changes import open_applications_recheck
 
 
 @shared_task
 def recheck_open_applications(reason: str = "Scheduled re-check of open applications") -> int:
     """Split every open application again under the rules in force (also run when an administrator edits them)."""
-    return len(services.open_applications_recheck(by=None, now=timezone.now(), reason=reason))
+    return len(open_applications_recheck(by=None, now=timezone.now(), reason=reason))

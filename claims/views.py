@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -15,13 +16,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.charts import bar_chart
-from core.money import format_gbp
+from core.money import format_gbp, zero
 from organisations.access import role_required
 from organisations.models import Authority, Role
 from organisations.scoping import authority_ids_for
 from support.models import Assessment
 
-from . import exports, imports, selectors, services
+from . import exports, imports, rules, selectors
 from .forms import (
     ApplicationCreateForm,
     ApplicationEditForm,
@@ -37,12 +38,16 @@ from .forms import (
     ReportForm,
     SubmitForm,
 )
-from .models import ApplicationLine, ProviderInvoice, Status
+from .models.applications import APPROVED_STATES, ApplicationLine, Status
+from .models.invoices import ProviderInvoice
+from .services import decisions, delivery, drafting, invoices, remittances, submission
+from .services.errors import ClaimsError
+from .services.headroom import headroom_for
+from .services.roles import INVOICE_APPROVERS
 
 READERS = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FINANCE_OFFICER, Role.AUDITOR)
 CASEWORK = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
 FINANCE = (Role.FINANCE_OFFICER,)
-INVOICE_APPROVERS = services.INVOICE_APPROVERS
 REPORTERS = (Role.TEAM_MANAGER, Role.FINANCE_OFFICER, Role.AUDITOR)
 
 
@@ -97,7 +102,7 @@ def recheck_list(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     authorities = Authority.objects.filter(pk__in=authority_ids_for(user)).order_by("name")
-    years = selectors.financial_years(user=user) or [services.rules.financial_year(_today())]
+    years = selectors.financial_years(user=user) or [rules.financial_year(_today())]
     form = ReportForm(request.GET or None, authorities=authorities, years=years)
     rows: list[Any] = []
     totals: dict[str, Any] = {}
@@ -130,18 +135,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     headroom = None
     headroom_error = ""
     try:
-        headroom = services.headroom_for(application=application)
-    except services.rules.RuleError as error:
+        headroom = headroom_for(application=application)
+    except rules.RuleError as error:
         headroom_error = str(error)
     lines = list(application.lines.select_related("service_type", "provider"))
-    invoices = list(application.invoices.select_related("provider", "line__service_type"))
+    recorded_invoices = list(application.invoices.select_related("provider", "line__service_type"))
     money_rows: list[tuple[str, Any, str | None]] = [
         ("Therapy asked for", application.therapy_total, None),
         ("Specialist assessment asked for", application.assessment_total, None),
         ("Expected from the fund", application.estimated_fund, None),
         ("Expected from the authority", application.estimated_authority, None),
     ]
-    if application.status in services.APPROVED_STATES:
+    if application.status in APPROVED_STATES:
         link = ledger_link(application.source_label)
         money_rows += [
             ("Approved by the fund", application.approved_fund, link),
@@ -152,14 +157,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/application_detail.html", {
         "application": application,
         "lines": lines,
-        "invoices": [{"invoice": i, "ledger": ledger_link(i.source_label)} for i in invoices],
+        "invoices": [{"invoice": i, "ledger": ledger_link(i.source_label)} for i in recorded_invoices],
         "timeline": selectors.application_timeline(application=application),
         "headroom": headroom,
         "headroom_error": headroom_error,
         "money_rows": [{"label": label, "value": format_gbp(value), "link": link} for label, value, link in money_rows],
         "ledger_url": ledger_link(application.source_label),
-        "overdue": services.is_decision_overdue(application, today=_today()),
-        "deadline": services.decision_deadline(application),
+        "overdue": decisions.is_decision_overdue(application, today=_today()),
+        "deadline": decisions.decision_deadline(application),
         "actions": _actions_for(user, application),
         "editable": application.status in (Status.DRAFT, Status.RETURNED) and user.role in CASEWORK,
         "is_finance": user.role in FINANCE,
@@ -210,38 +215,38 @@ def _actions_for(user: Any, application: Any) -> list[dict]:
 def _run_action(name: str, application: Any, user: Any, data: dict) -> Any:
     now = timezone.now()
     if name == "send_to_manager":
-        return services.application_send_to_manager(application=application, by=user, now=now)
+        return submission.application_send_to_manager(application=application, by=user, now=now)
     if name == "manager_approve":
-        return services.application_manager_approve(application=application, by=user, now=now)
+        return submission.application_manager_approve(application=application, by=user, now=now)
     if name == "manager_send_back":
-        return services.application_manager_send_back(application=application, by=user, now=now, note=data["note"])
+        return submission.application_manager_send_back(application=application, by=user, now=now, note=data["note"])
     if name == "submit":
-        return services.application_submit(application=application, by=user, now=now,
-                                           submitted_date=data["submitted_date"],
-                                           fund_reference=data.get("fund_reference", ""))
+        return submission.application_submit(application=application, by=user, now=now,
+                                             submitted_date=data["submitted_date"],
+                                             fund_reference=data.get("fund_reference", ""))
     if name == "return_for_rework":
-        return services.application_return_for_rework(application=application, by=user, now=now, note=data["note"])
+        return submission.application_return_for_rework(application=application, by=user, now=now, note=data["note"])
     if name == "resubmit":
-        return services.application_resubmit(application=application, by=user, now=now,
-                                             submitted_date=data["on_date"])
+        return submission.application_resubmit(application=application, by=user, now=now,
+                                               submitted_date=data["on_date"])
     if name == "approve":
-        return services.application_approve(
+        return decisions.application_approve(
             application=application, by=user, now=now, decision_date=data["decision_date"],
             fund_amount=data.get("fund_amount"), approved_therapy=data.get("approved_therapy"),
             approved_assessment=data.get("approved_assessment"), fund_reference=data.get("fund_reference", ""),
             note=data.get("note", ""))
     if name == "reject":
-        return services.application_reject(application=application, by=user, now=now,
-                                           decision_date=data["decision_date"], note=data["note"])
+        return decisions.application_reject(application=application, by=user, now=now,
+                                            decision_date=data["decision_date"], note=data["note"])
     if name == "withdraw":
-        return services.application_withdraw(application=application, by=user, now=now, reason=data["note"])
+        return submission.application_withdraw(application=application, by=user, now=now, reason=data["note"])
     if name == "start_delivery":
-        return services.application_start_delivery(application=application, by=user, now=now)
+        return delivery.application_start_delivery(application=application, by=user, now=now)
     if name == "confirm_spend":
-        return services.application_confirm_spend(application=application, by=user, now=now,
+        return delivery.application_confirm_spend(application=application, by=user, now=now,
                                                   confirmed_date=data["on_date"])
     if name == "close":
-        return services.application_close(application=application, by=user, now=now, closed_date=data["on_date"])
+        return delivery.application_close(application=application, by=user, now=now, closed_date=data["on_date"])
     raise Http404("No such action")
 
 
@@ -262,7 +267,7 @@ def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             _run_action(name, application, user, form.cleaned_data if form else {})
-        except (services.ClaimsError, services.rules.RuleError) as error:
+        except (ClaimsError, rules.RuleError) as error:
             if form is None:
                 messages.error(request, str(error))
                 return redirect("claims:detail", pk=application.pk)
@@ -282,10 +287,10 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         assessment: Assessment = form.cleaned_data["assessment"]
         try:
-            application = services.application_create(
+            application = drafting.application_create(
                 child=assessment.child, assessment=assessment, start_date=form.cleaned_data["start_date"],
                 by=request.user, now=timezone.now(), purpose_for_fund=form.cleaned_data["purpose_for_fund"])
-        except (services.ClaimsError, services.rules.RuleError) as error:
+        except (ClaimsError, rules.RuleError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Application {application.reference} drafted. Add the services next.")
@@ -302,12 +307,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "exceptional_reason": application.exceptional_reason, "internal_notes": application.internal_notes})
     if request.method == "POST" and form.is_valid():
         try:
-            services.application_update(application=application, by=request.user, now=timezone.now(),
+            drafting.application_update(application=application, by=request.user, now=timezone.now(),
                                         start_date=form.cleaned_data["start_date"],
                                         purpose_for_fund=form.cleaned_data["purpose_for_fund"],
                                         internal_notes=form.cleaned_data["internal_notes"],
                                         exceptional_reason=form.cleaned_data["exceptional_reason"])
-        except (services.ClaimsError, services.rules.RuleError) as error:
+        except (ClaimsError, rules.RuleError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Application updated.")
@@ -324,12 +329,12 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.application_line_add(
+            drafting.application_line_add(
                 application=application, service_type=data["service_type"], provider=data["provider"],
                 sessions=data["sessions"], unit_cost=data["unit_cost"],
-                travel=data["travel"] or services.zero(), description_for_fund=data["description_for_fund"],
+                travel=data["travel"] or zero(), description_for_fund=data["description_for_fund"],
                 by=request.user, now=timezone.now())
-        except (services.ClaimsError, services.rules.RuleError) as error:
+        except (ClaimsError, rules.RuleError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Service added.")
@@ -347,8 +352,8 @@ def line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     except ApplicationLine.DoesNotExist as error:
         raise Http404("No such line") from error
     try:
-        services.application_line_remove(line=line, by=request.user, now=timezone.now())
-    except services.ClaimsError as error:
+        drafting.application_line_remove(line=line, by=request.user, now=timezone.now())
+    except ClaimsError as error:
         messages.error(request, str(error))
     return redirect("claims:detail", pk=application.pk)
 
@@ -372,11 +377,11 @@ def invoice_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.invoice_record(application=application, line=data["line"],
+            invoices.invoice_record(application=application, line=data["line"],
                                     invoice_number=data["invoice_number"], invoice_date=data["invoice_date"],
                                     amount=data["amount"], top_up_reason=data["top_up_reason"], by=request.user,
                                     now=timezone.now())
-        except (services.ClaimsError, services.rules.RuleError) as error:
+        except (ClaimsError, rules.RuleError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Invoice recorded.")
@@ -403,8 +408,8 @@ def invoice_approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvoiceApproveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invoice_approve(invoice=invoice, by=request.user, now=timezone.now())
-        except services.ClaimsError as error:
+            invoices.invoice_approve(invoice=invoice, by=request.user, now=timezone.now())
+        except ClaimsError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{invoice} approved: it can now be paid.")
@@ -423,9 +428,9 @@ def invoice_pay(request: HttpRequest, pk: int) -> HttpResponse:
     form = PayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invoice_pay(invoice=invoice, paid_date=form.cleaned_data["paid_date"], by=request.user,
+            invoices.invoice_pay(invoice=invoice, paid_date=form.cleaned_data["paid_date"], by=request.user,
                                  now=timezone.now())
-        except services.ClaimsError as error:
+        except ClaimsError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{invoice} paid.")
@@ -453,10 +458,10 @@ def remittance_import(request: HttpRequest) -> HttpResponse:
             if authority is None:
                 raise Http404("No such authority")
             try:
-                done = services.remittance_import(
+                done = remittances.remittance_import(
                     authority=authority, rows=[tuple(r) for r in pending["rows"]], file_name=pending["file_name"],
-                    payment_date=services.date.fromisoformat(pending["payment_date"]), by=user, now=timezone.now())
-            except services.ClaimsError as error:
+                    payment_date=date.fromisoformat(pending["payment_date"]), by=user, now=timezone.now())
+            except ClaimsError as error:
                 form.add_error(None, str(error))
             else:
                 del request.session["claims_remittance"]
@@ -471,7 +476,7 @@ def remittance_import(request: HttpRequest) -> HttpResponse:
         except imports.UnreadableFile as error:
             form.add_error("file", str(error))
         else:
-            preview = services.remittance_check(authority=form.cleaned_data["authority"], rows=rows, user=user)
+            preview = remittances.remittance_check(authority=form.cleaned_data["authority"], rows=rows, user=user)
             if not preview.problems:
                 request.session["claims_remittance"] = {
                     "authority": form.cleaned_data["authority"].pk, "rows": [list(r) for r in rows],

@@ -37,8 +37,8 @@ MAX_AMOUNT = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
 
 #: The roles whose holders may move money. Finance officers record the fund's decisions, receipts, invoices,
 #: payments, spend confirmations and recharges; team managers (designated ASF managers) may record the fund's
-#: approval, which posts the commitment (claims.services.DECISION_RECORDERS). Nobody else posts: not social workers,
-#: lead commissioners, provider staff, auditors or administrators.
+#: approval, which posts the commitment (claims.services.roles.DECISION_RECORDERS). Nobody else posts: not social
+#: workers, lead commissioners, provider staff, auditors or administrators.
 POSTING_ROLES: frozenset[str] = frozenset({Role.FINANCE_OFFICER, Role.TEAM_MANAGER})
 
 

@@ -13,8 +13,20 @@ from typing import Any
 from django.utils import timezone
 from moneyed import Money
 
-from claims import services
-from claims.models import ASFApplication, Status
+from claims.models.applications import ASFApplication, Status
+from claims.services.decisions import application_approve, application_reject
+from claims.services.delivery import application_close, application_confirm_spend, application_start_delivery
+from claims.services.drafting import application_create, application_line_add
+from claims.services.invoices import invoice_approve, invoice_pay, invoice_record
+from claims.services.remittances import remittance_import
+from claims.services.submission import (
+    application_manager_approve,
+    application_resubmit,
+    application_return_for_rework,
+    application_send_to_manager,
+    application_submit,
+    application_withdraw,
+)
 from organisations.models import Role
 from support.models import ServiceType
 from tests.factories import AuthorityFactory, ProviderFactory, RegistrationCheckFactory, UserFactory
@@ -93,64 +105,64 @@ def _build(w: World, state: str = Status.DRAFT, *, therapy: str = "1000.00", ass
            invoice_therapy: str | None = None) -> ASFApplication:
     start = start or w.assessment.approved_date + timedelta(days=7)
     submitted = max(start - timedelta(days=3), w.assessment.approved_date)
-    app = services.application_create(child=child or w.child, assessment=assessment_record or w.assessment,
-                                      start_date=start, by=w.social_worker, now=at(start - timedelta(days=5)),
-                                      purpose_for_fund="Therapy for developmental trauma")
+    app = application_create(child=child or w.child, assessment=assessment_record or w.assessment,
+                             start_date=start, by=w.social_worker, now=at(start - timedelta(days=5)),
+                             purpose_for_fund="Therapy for developmental trauma")
     if Decimal(therapy):
-        services.application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
-                                      sessions=1, unit_cost=gbp(therapy), travel=gbp(0), by=w.social_worker,
-                                      now=at(start), description_for_fund="Weekly DDP sessions")
+        application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
+                             sessions=1, unit_cost=gbp(therapy), travel=gbp(0), by=w.social_worker,
+                             now=at(start), description_for_fund="Weekly DDP sessions")
     if Decimal(assessment):
-        services.application_line_add(application=app, service_type=w.assessment_type, provider=w.provider,
-                                      sessions=1, unit_cost=gbp(assessment), travel=gbp(0), by=w.social_worker,
-                                      now=at(start), description_for_fund="Specialist assessment")
+        application_line_add(application=app, service_type=w.assessment_type, provider=w.provider,
+                             sessions=1, unit_cost=gbp(assessment), travel=gbp(0), by=w.social_worker,
+                             now=at(start), description_for_fund="Specialist assessment")
     if state == Status.DRAFT:
         return app
-    services.application_send_to_manager(application=app, by=w.social_worker, now=at(submitted))
+    application_send_to_manager(application=app, by=w.social_worker, now=at(submitted))
     if state == Status.AWAITING_MANAGER:
         return app
-    services.application_manager_approve(application=app, by=w.manager, now=at(submitted))
+    application_manager_approve(application=app, by=w.manager, now=at(submitted))
     if state == Status.READY:
         return app
-    services.application_submit(application=app, by=w.social_worker, now=at(submitted), submitted_date=submitted)
+    application_submit(application=app, by=w.social_worker, now=at(submitted), submitted_date=submitted)
     if state == Status.SUBMITTED:
         return app
     if state in (Status.RETURNED, Status.RESUBMITTED):
-        services.application_return_for_rework(application=app, by=w.finance, now=at(submitted), note="More detail")
+        application_return_for_rework(application=app, by=w.finance, now=at(submitted), note="More detail")
         if state == Status.RETURNED:
             return app
-        services.application_resubmit(application=app, by=w.social_worker, now=at(submitted), submitted_date=submitted)
+        application_resubmit(application=app, by=w.social_worker, now=at(submitted), submitted_date=submitted)
         return app
     if state == Status.REJECTED:
-        services.application_reject(application=app, by=w.finance, now=at(submitted), decision_date=submitted,
-                                    note="Outside scope")
+        application_reject(application=app, by=w.finance, now=at(submitted), decision_date=submitted,
+                           note="Outside scope")
         return app
     if state == Status.WITHDRAWN:
-        services.application_withdraw(application=app, by=w.social_worker, now=at(submitted), reason="Family moved")
+        application_withdraw(application=app, by=w.social_worker, now=at(submitted), reason="Family moved")
         return app
-    app = services.application_approve(application=app, by=w.finance, now=at(submitted), decision_date=submitted,
-                                       fund_reference=f"ASGSF-{next(_numbers):05d}")
+    app = application_approve(application=app, by=w.finance, now=at(submitted), decision_date=submitted,
+                              fund_reference=f"ASGSF-{next(_numbers):05d}")
     if state == Status.APPROVED:
         return app
     if app.approved_fund.amount > 0:
-        services.remittance_import(authority=w.authority, rows=[(1, app.fund_reference, str(app.approved_fund.amount))],
-                                   file_name="remittance.csv", payment_date=start, by=w.finance, now=at(start))
+        remittance_import(authority=w.authority, rows=[(1, app.fund_reference, str(app.approved_fund.amount))],
+                          file_name="remittance.csv", payment_date=start, by=w.finance, now=at(start))
     app.refresh_from_db()
     if state == Status.FUNDS_RECEIVED:
         return app
-    app = services.application_start_delivery(application=app, by=w.social_worker, now=at(start))
+    app = application_start_delivery(application=app, by=w.social_worker, now=at(start))
     if invoice_therapy and Decimal(invoice_therapy):
         line = app.lines.filter(is_assessment=False).first()
-        invoice = services.invoice_record(application=app, line=line, invoice_number=f"INV-{next(_numbers)}",
-                                          invoice_date=start + timedelta(days=30), amount=gbp(invoice_therapy),
-                                          by=w.finance, now=at(start))
-        services.invoice_approve(invoice=invoice, by=w.manager, now=at(start))
-        services.invoice_pay(invoice=invoice, paid_date=start + timedelta(days=40), by=w.finance, now=at(start))
+        invoice = invoice_record(application=app, line=line, invoice_number=f"INV-{next(_numbers)}",
+                                 invoice_date=start + timedelta(days=30), amount=gbp(invoice_therapy),
+                                 by=w.finance, now=at(start))
+        invoice_approve(invoice=invoice, by=w.manager, now=at(start))
+        invoice_pay(invoice=invoice, paid_date=start + timedelta(days=40), by=w.finance, now=at(start))
     if state == Status.IN_DELIVERY:
         return app
-    app = services.application_confirm_spend(application=app, by=w.finance, now=at(start),
-                                             confirmed_date=start + timedelta(days=90))
+    app = application_confirm_spend(application=app, by=w.finance, now=at(start),
+                                    confirmed_date=start + timedelta(days=90))
     if state == Status.SPEND_CONFIRMED:
         return app
-    return services.application_close(application=app, by=w.finance, now=at(start),
-                                      closed_date=start + timedelta(days=91))
+    return application_close(application=app, by=w.finance, now=at(start),
+                             closed_date=start + timedelta(days=91))

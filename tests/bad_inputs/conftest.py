@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 
-from claims.models import Status
+from claims.models.applications import Status
 from tests.factories_claims import at, build, gbp, world
 
 PROJECT_APPS = ("core", "organisations", "ledger", "support", "contracts", "commissioning", "claims", "audit")
@@ -33,15 +33,15 @@ def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[in
 
 @pytest.fixture
 def kent() -> Any:
-    from claims import services
+    from claims.services.invoices import invoice_record
 
     w = world(short_code="kent")
     w.draft = build(w, Status.DRAFT, therapy="1000.00")
     w.submitted = build(w, Status.SUBMITTED, therapy="900.00")
     w.awaiting = build(w, Status.AWAITING_MANAGER, therapy="500.00")
     w.delivery = build(w, Status.IN_DELIVERY, therapy="800.00")
-    w.invoice = services.invoice_record(application=w.delivery, line=w.delivery.lines.get(), invoice_number="K-1",
-                                        invoice_date=date(2025, 6, 1), amount=gbp("200.00"), by=w.finance,
-                                        now=at(date(2025, 6, 1)))
+    w.invoice = invoice_record(application=w.delivery, line=w.delivery.lines.get(), invoice_number="K-1",
+                               invoice_date=date(2025, 6, 1), amount=gbp("200.00"), by=w.finance,
+                               now=at(date(2025, 6, 1)))
     w.medway = world(short_code="medway")
     return w

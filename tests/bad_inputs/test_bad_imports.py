@@ -14,7 +14,7 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims.models import Status
+from claims.models.applications import Status
 from contracts import services as contract_services
 from contracts.models import Contract
 from contracts.resources import ContractResource

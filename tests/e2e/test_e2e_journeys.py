@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from moneyed import Money
 
-from claims.models import ASFApplication, Status
+from claims.models.applications import ASFApplication, Status
 from contracts import services as contract_services
 from contracts.models import Contract
 from organisations.models import Role

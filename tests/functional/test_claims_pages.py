@@ -7,8 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims import services
-from claims.models import ASFApplication, ProviderInvoice, Remittance, Status
+from claims.models.applications import ASFApplication, Status
+from claims.models.invoices import ProviderInvoice
+from claims.models.remittances import Remittance
+from claims.services.invoices import invoice_record
+from claims.services.rule_changes import fund_rule_set_save
 from claims.urls import urlpatterns
 from ledger.models import Transaction
 from organisations.models import Role
@@ -31,9 +34,9 @@ def kent():
     w.child.save()
     w.draft = build(w, Status.DRAFT, therapy="1000.00")
     w.delivery = build(w, Status.IN_DELIVERY, therapy="800.00")
-    w.invoice = services.invoice_record(application=w.delivery, line=w.delivery.lines.get(), invoice_number="K-1",
-                                        invoice_date=date(2025, 6, 1), amount=gbp("200.00"), by=w.finance,
-                                        now=at(date(2025, 6, 1)))
+    w.invoice = invoice_record(application=w.delivery, line=w.delivery.lines.get(), invoice_number="K-1",
+                               invoice_date=date(2025, 6, 1), amount=gbp("200.00"), by=w.finance,
+                               now=at(date(2025, 6, 1)))
     return w
 
 
@@ -317,13 +320,13 @@ def test_the_detail_page_links_every_amount_to_its_ledger_entries(client, kent):
 
 
 def test_the_rule_changes_page_lists_old_and_new_splits(client, kent, django_assert_max_num_queries):
-    from claims.models import FundRuleSet
+    from claims.models.fund_rules import FundRuleSet
 
     for _ in range(3):
         build(kent, Status.DRAFT, therapy="2900.00")
     rule_set = FundRuleSet.objects.get(effective_from_date=date(2025, 4, 1))
     rule_set.combined_limit = gbp("2500.00")
-    changed = services.fund_rule_set_save(rule_set=rule_set, by=kent.manager, now=at(date(2025, 6, 1)))
+    changed = fund_rule_set_save(rule_set=rule_set, by=kent.manager, now=at(date(2025, 6, 1)))
     assert len(changed) == 3
     signed_in(client, kent.social_worker)
     with django_assert_max_num_queries(12):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from moneyed import Money
 
-from claims.models import Status
+from claims.models.applications import Status
 from contracts import services as contract_services
 from core.home import panels_for
 from organisations.models import Role

@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from claims import services
-from claims.models import ASFApplication, ChildYearLimit, Status
+from claims.models.applications import ASFApplication, Status
+from claims.models.fund_rules import ChildYearLimit
+from claims.services.decisions import application_approve
+from claims.services.errors import LimitExceeded
 from ledger.models import AccountCode
 from ledger.selectors import balance
 from ledger.services import account_for
@@ -31,11 +33,11 @@ def test_only_the_approvals_that_fit_the_limit_succeed():
     def approve(app: ASFApplication, number: int) -> None:
         try:
             barrier.wait(timeout=60)
-            services.application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
-                                         decision_date=date(2025, 5, 20), fund_reference=f"RACE-{number}",
-                                         fund_amount=gbp("500.00"))
+            application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
+                                decision_date=date(2025, 5, 20), fund_reference=f"RACE-{number}",
+                                fund_amount=gbp("500.00"))
             results[app.pk] = "approved"
-        except services.LimitExceeded as refusal:
+        except LimitExceeded as refusal:
             results[app.pk] = f"refused: {refusal}"
         except Exception as other:
             results[app.pk] = f"error: {other!r}"

@@ -7,7 +7,7 @@ import pytest
 from django.db import models
 
 from claims.exports import REMOVED, fund_export, fund_export_json
-from claims.models import Status
+from claims.models.applications import Status
 from support.models import Child, Household
 from tests.factories_claims import build, world
 from tests.factories_support import ChildFactory, PersonFactory

@@ -7,20 +7,28 @@ from decimal import Decimal
 import pytest
 from moneyed import Money
 
-from claims import services
-from claims.models import (
-    ASFApplication,
-    ChildYearLimit,
-    Decision,
-    FundRuleSet,
-    ProviderInvoice,
-    Remittance,
-    RemittanceLine,
-    SplitRecheck,
-    Status,
-    StatusChange,
-)
+from claims.models.applications import ASFApplication, Decision, Status, StatusChange
+from claims.models.fund_rules import ChildYearLimit, FundRuleSet
+from claims.models.invoices import ProviderInvoice
+from claims.models.rechecks import SplitRecheck
+from claims.models.remittances import Remittance, RemittanceLine
 from claims.selectors import queue_counts
+from claims.services.decisions import application_approve, decision_deadline, is_decision_overdue
+from claims.services.delivery import application_close, application_confirm_spend, application_start_delivery
+from claims.services.drafting import application_create, application_line_add
+from claims.services.errors import BadAmount, ClaimsError, InvalidTransition, LimitExceeded, NotPermitted, OutsideWindow
+from claims.services.headroom import headroom_for
+from claims.services.invoices import _fund_share_of, invoice_approve, invoice_pay, invoice_record
+from claims.services.remittances import RemittanceRejected, fund_still_owes, remittance_check, remittance_import
+from claims.services.rule_changes import fund_rule_set_save
+from claims.services.rule_sets import rule_sets_from_db
+from claims.services.submission import (
+    application_manager_approve,
+    application_resubmit,
+    application_return_for_rework,
+    application_send_to_manager,
+    application_submit,
+)
 from ledger.models import AccountCode, Entry, Transaction
 from ledger.selectors import balance, entries_for_source
 from ledger.services import account_for
@@ -77,23 +85,23 @@ class TestWorkedLifecycles:
         assert (app.approved_fund, app.approved_authority) == (gbp(fund), gbp(authority))
         assert balances(w.authority) == expected(asf_receivable=fund, asf_grant_in_advance=f"-{fund}")
 
-        services.remittance_import(authority=w.authority, rows=[(1, app.fund_reference, fund)], file_name="r.csv",
-                                   payment_date=start, by=w.finance, now=at(start))
+        remittance_import(authority=w.authority, rows=[(1, app.fund_reference, fund)], file_name="r.csv",
+                          payment_date=start, by=w.finance, now=at(start))
         app.refresh_from_db()
         assert app.status == Status.FUNDS_RECEIVED
         assert balances(w.authority) == expected(bank=fund, asf_grant_in_advance=f"-{fund}")
 
-        services.application_start_delivery(application=app, by=w.social_worker, now=at(start))
+        application_start_delivery(application=app, by=w.social_worker, now=at(start))
         line = app.lines.filter(is_assessment=False).get()
-        bill = services.invoice_record(application=app, line=line, invoice_number="INV-1", invoice_date=start,
-                                       amount=gbp(invoice), by=w.finance, now=at(start),
-                                       top_up_reason="Kent tops up the rest")
+        bill = invoice_record(application=app, line=line, invoice_number="INV-1", invoice_date=start,
+                              amount=gbp(invoice), by=w.finance, now=at(start),
+                              top_up_reason="Kent tops up the rest")
         assert bill.fund_share + bill.authority_share == gbp(invoice)
-        services.invoice_approve(invoice=bill, by=w.manager, now=at(start))
-        services.invoice_pay(invoice=bill, paid_date=start, by=w.finance, now=at(start))
-        app = services.application_confirm_spend(application=app, by=w.finance, now=at(start), confirmed_date=start)
+        invoice_approve(invoice=bill, by=w.manager, now=at(start))
+        invoice_pay(invoice=bill, paid_date=start, by=w.finance, now=at(start))
+        app = application_confirm_spend(application=app, by=w.finance, now=at(start), confirmed_date=start)
         assert app.unspent_returned == gbp(fund) - bill.fund_share
-        services.application_close(application=app, by=w.finance, now=at(start), closed_date=start)
+        application_close(application=app, by=w.finance, now=at(start), closed_date=start)
 
         assert balances(w.authority) == expected(**balances_after)
         assert ledger_is_balanced()
@@ -115,14 +123,14 @@ class TestWorkedLifecycles:
 class TestApprovalPath:
     def test_a_manager_cannot_approve_their_own_application(self):
         w = world()
-        app = services.application_create(child=w.child, assessment=w.assessment, start_date=date(2025, 5, 8),
-                                          by=w.manager, now=at(date(2025, 5, 2)))
-        services.application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
-                                      sessions=2, unit_cost=gbp("100"), travel=gbp("0"), by=w.manager,
-                                      now=at(date(2025, 5, 2)))
-        services.application_send_to_manager(application=app, by=w.manager, now=at(date(2025, 5, 2)))
-        with pytest.raises(services.NotPermitted, match="they wrote"):
-            services.application_manager_approve(application=app, by=w.manager, now=at(date(2025, 5, 2)))
+        app = application_create(child=w.child, assessment=w.assessment, start_date=date(2025, 5, 8),
+                                 by=w.manager, now=at(date(2025, 5, 2)))
+        application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
+                             sessions=2, unit_cost=gbp("100"), travel=gbp("0"), by=w.manager,
+                             now=at(date(2025, 5, 2)))
+        application_send_to_manager(application=app, by=w.manager, now=at(date(2025, 5, 2)))
+        with pytest.raises(NotPermitted, match="they wrote"):
+            application_manager_approve(application=app, by=w.manager, now=at(date(2025, 5, 2)))
         app.refresh_from_db()
         assert app.status == Status.AWAITING_MANAGER
 
@@ -130,39 +138,39 @@ class TestApprovalPath:
         w = world()
         app = build(w, Status.AWAITING_MANAGER)
         other = UserFactory(authority=w.authority)
-        with pytest.raises(services.NotPermitted):
-            services.application_manager_approve(application=app, by=other, now=at(date(2025, 5, 2)))
+        with pytest.raises(NotPermitted):
+            application_manager_approve(application=app, by=other, now=at(date(2025, 5, 2)))
 
     def test_submission_after_the_window_needs_an_exceptional_reason(self):
         w = world(assessed=date(2025, 5, 1))
         app = build(w, Status.READY)
         late = date(2025, 8, 2)
-        with pytest.raises(services.OutsideWindow, match="1 August 2025"):
-            services.application_submit(application=app, by=w.social_worker, now=at(late), submitted_date=late)
+        with pytest.raises(OutsideWindow, match="1 August 2025"):
+            application_submit(application=app, by=w.social_worker, now=at(late), submitted_date=late)
         app.refresh_from_db()
         assert app.status == Status.READY
         app.exceptional_reason = "The family were in crisis; the manager agreed a late application."
         app.save(update_fields=["exceptional_reason"])
-        services.application_submit(application=app, by=w.social_worker, now=at(late), submitted_date=late)
+        application_submit(application=app, by=w.social_worker, now=at(late), submitted_date=late)
         app.refresh_from_db()
         assert app.status == Status.SUBMITTED
 
     def test_the_last_day_of_the_window_is_in_time(self):
         w = world(assessed=date(2025, 5, 1))
         app = build(w, Status.READY)
-        services.application_submit(application=app, by=w.social_worker, now=at(date(2025, 8, 1)),
-                                    submitted_date=date(2025, 8, 1))
+        application_submit(application=app, by=w.social_worker, now=at(date(2025, 8, 1)),
+                           submitted_date=date(2025, 8, 1))
 
     def test_returned_for_rework_and_resubmitted_any_number_of_times(self):
         w = world()
         app = build(w, Status.SUBMITTED)
         for _ in range(3):
-            services.application_return_for_rework(application=app, by=w.finance, now=at(date(2025, 5, 9)),
-                                                   note="Please add the session plan")
-            services.application_resubmit(application=app, by=w.social_worker, now=at(date(2025, 5, 10)),
-                                          submitted_date=date(2025, 5, 10))
-        app = services.application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
-                                           decision_date=date(2025, 5, 20), fund_reference="ASGSF-1")
+            application_return_for_rework(application=app, by=w.finance, now=at(date(2025, 5, 9)),
+                                          note="Please add the session plan")
+            application_resubmit(application=app, by=w.social_worker, now=at(date(2025, 5, 10)),
+                                 submitted_date=date(2025, 5, 10))
+        app = application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
+                                  decision_date=date(2025, 5, 20), fund_reference="ASGSF-1")
         assert app.status == Status.APPROVED and app.decision == Decision.APPROVED_IN_FULL
 
     def test_a_returned_application_that_was_changed_goes_back_to_a_manager_before_the_fund(self):
@@ -170,53 +178,53 @@ class TestApprovalPath:
         cannot be resubmitted until a manager approves it again (then it is submitted, outside the window too)."""
         w = world()
         app = build(w, Status.RETURNED)
-        services.application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
-                                      sessions=1, unit_cost=gbp("9000"), travel=gbp(0), by=w.social_worker,
-                                      now=at(date(2025, 9, 1)))
+        application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
+                             sessions=1, unit_cost=gbp("9000"), travel=gbp(0), by=w.social_worker,
+                             now=at(date(2025, 9, 1)))
         app.refresh_from_db()
         assert app.manager_approved_by is None and app.total == gbp("10000.00")
-        with pytest.raises(services.NotPermitted, match="send it to a manager"):
-            services.application_resubmit(application=app, by=w.social_worker, now=at(date(2025, 9, 2)),
-                                          submitted_date=date(2025, 9, 2))
+        with pytest.raises(NotPermitted, match="send it to a manager"):
+            application_resubmit(application=app, by=w.social_worker, now=at(date(2025, 9, 2)),
+                                 submitted_date=date(2025, 9, 2))
         app.refresh_from_db()
         assert app.status == Status.RETURNED
-        services.application_send_to_manager(application=app, by=w.social_worker, now=at(date(2025, 9, 2)))
-        services.application_manager_approve(application=app, by=w.manager, now=at(date(2025, 9, 3)))
-        services.application_submit(application=app, by=w.social_worker, now=at(date(2025, 9, 4)),
-                                    submitted_date=date(2025, 9, 4))
+        application_send_to_manager(application=app, by=w.social_worker, now=at(date(2025, 9, 2)))
+        application_manager_approve(application=app, by=w.manager, now=at(date(2025, 9, 3)))
+        application_submit(application=app, by=w.social_worker, now=at(date(2025, 9, 4)),
+                           submitted_date=date(2025, 9, 4))
         app.refresh_from_db()
         assert (app.status, app.manager_approved_by) == (Status.SUBMITTED, w.manager)
 
     def test_a_manager_who_changed_an_application_cannot_approve_it(self):
         w = world()
         app = build(w, Status.DRAFT)
-        services.application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
-                                      sessions=1, unit_cost=gbp("9000"), travel=gbp(0), by=w.manager,
-                                      now=at(date(2025, 5, 2)))
-        services.application_send_to_manager(application=app, by=w.social_worker, now=at(date(2025, 5, 2)))
-        with pytest.raises(services.NotPermitted, match="they changed"):
-            services.application_manager_approve(application=app, by=w.manager, now=at(date(2025, 5, 2)))
+        application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
+                             sessions=1, unit_cost=gbp("9000"), travel=gbp(0), by=w.manager,
+                             now=at(date(2025, 5, 2)))
+        application_send_to_manager(application=app, by=w.social_worker, now=at(date(2025, 5, 2)))
+        with pytest.raises(NotPermitted, match="they changed"):
+            application_manager_approve(application=app, by=w.manager, now=at(date(2025, 5, 2)))
         other = UserFactory(authority=w.authority, role=Role.TEAM_MANAGER)
-        services.application_manager_approve(application=app, by=other, now=at(date(2025, 5, 2)))
+        application_manager_approve(application=app, by=other, now=at(date(2025, 5, 2)))
         app.refresh_from_db()
         assert app.status == Status.READY and app.manager_approved_by == other
 
     def test_a_decision_is_overdue_after_20_working_days(self):
         w = world()
         app = build(w, Status.SUBMITTED)
-        deadline = services.decision_deadline(app)
+        deadline = decision_deadline(app)
         # submitted Monday 5 May 2025 (a bank holiday): 20 working days later, skipping Monday 26 May
         assert app.submitted_date == date(2025, 5, 5)
         assert deadline == date(2025, 6, 3)
-        assert not services.is_decision_overdue(app, today=deadline)
-        assert services.is_decision_overdue(app, today=date(2025, 6, 4))
+        assert not is_decision_overdue(app, today=deadline)
+        assert is_decision_overdue(app, today=date(2025, 6, 4))
 
     def test_approval_in_part(self):
         w = world()
         app = build(w, Status.SUBMITTED, therapy="2000.00", assessment="1000.00")
-        app = services.application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
-                                           decision_date=date(2025, 5, 20), fund_reference="ASGSF-2",
-                                           approved_therapy=gbp("1000.00"))
+        app = application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
+                                  decision_date=date(2025, 5, 20), fund_reference="ASGSF-2",
+                                  approved_therapy=gbp("1000.00"))
         assert app.decision == Decision.APPROVED_IN_PART
         assert (app.approved_fund, app.approved_authority) == (gbp("2000.00"), gbp("0.00"))
 
@@ -233,22 +241,22 @@ class TestLimits:
         first = build(w, Status.SUBMITTED, therapy="2500.00")
         second = build(w, Status.SUBMITTED, therapy="2500.00")
         assert second.estimated_fund == gbp("2500.00")
-        services.application_approve(application=first, by=w.finance, now=at(date(2025, 5, 20)),
-                                     decision_date=date(2025, 5, 20), fund_reference="A-1")
+        application_approve(application=first, by=w.finance, now=at(date(2025, 5, 20)),
+                            decision_date=date(2025, 5, 20), fund_reference="A-1")
         before = Transaction.objects.count()
-        with pytest.raises(services.LimitExceeded, match=r"at most £500\.00"):
-            services.application_approve(application=second, by=w.finance, now=at(date(2025, 5, 20)),
-                                         decision_date=date(2025, 5, 20), fund_reference="A-2",
-                                         fund_amount=gbp("2500.00"))
+        with pytest.raises(LimitExceeded, match=r"at most £500\.00"):
+            application_approve(application=second, by=w.finance, now=at(date(2025, 5, 20)),
+                                decision_date=date(2025, 5, 20), fund_reference="A-2",
+                                fund_amount=gbp("2500.00"))
         assert Transaction.objects.count() == before
         second.refresh_from_db()
         assert second.status == Status.SUBMITTED
         limit = ChildYearLimit.objects.get(child=w.child, financial_year="2025-26")
         assert limit.fund_committed == gbp("2500.00")
         # the fund approves what fits: £500, the authority tops up £2,000
-        second = services.application_approve(application=second, by=w.finance, now=at(date(2025, 5, 20)),
-                                              decision_date=date(2025, 5, 20), fund_reference="A-2",
-                                              fund_amount=gbp("500.00"))
+        second = application_approve(application=second, by=w.finance, now=at(date(2025, 5, 20)),
+                                     decision_date=date(2025, 5, 20), fund_reference="A-2",
+                                     fund_amount=gbp("500.00"))
         assert second.approved_authority == gbp("2000.00")
         limit.refresh_from_db()
         assert limit.fund_committed == gbp("3000.00")
@@ -257,7 +265,7 @@ class TestLimits:
         w = world()
         build(w, Status.APPROVED, therapy="1000.00")
         draft = build(w, Status.DRAFT, therapy="2500.00")
-        room = services.headroom_for(application=draft)
+        room = headroom_for(application=draft)
         assert room.fund_left == gbp("2000.00")
         assert (room.split.fund, room.split.authority) == (gbp("2000.00"), gbp("500.00"))
 
@@ -276,10 +284,10 @@ class TestBadInput:
     def test_a_bad_line_amount_is_refused(self, amount, message):
         w = world()
         app = build(w, Status.DRAFT, therapy="0")
-        with pytest.raises(services.BadAmount, match=message):
-            services.application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
-                                          sessions=1, unit_cost=amount, travel=gbp("0"), by=w.social_worker,
-                                          now=at(date(2025, 5, 2)))
+        with pytest.raises(BadAmount, match=message):
+            application_line_add(application=app, service_type=w.therapy_type, provider=w.provider,
+                                 sessions=1, unit_cost=amount, travel=gbp("0"), by=w.social_worker,
+                                 now=at(date(2025, 5, 2)))
         assert not app.lines.exists()
 
     @pytest.mark.parametrize("amount", [Money("-50.00", "GBP"), Money("0", "GBP"), Money("50.00", "USD")])
@@ -287,32 +295,32 @@ class TestBadInput:
         w = world()
         app = build(w, Status.IN_DELIVERY)
         before = self.counts()
-        with pytest.raises(services.BadAmount):
-            services.invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
-                                    invoice_date=date(2025, 6, 1), amount=amount, by=w.finance,
-                                    now=at(date(2025, 6, 1)))
+        with pytest.raises(BadAmount):
+            invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
+                           invoice_date=date(2025, 6, 1), amount=amount, by=w.finance,
+                           now=at(date(2025, 6, 1)))
         assert self.counts() == before
 
     def test_an_invoice_for_a_withdrawn_application_is_refused(self):
         w = world()
         app = build(w, Status.WITHDRAWN)
         before = self.counts()
-        with pytest.raises(services.InvalidTransition, match="withdrawn"):
-            services.invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
-                                    invoice_date=date(2025, 6, 1), amount=gbp("100"), by=w.finance,
-                                    now=at(date(2025, 6, 1)))
+        with pytest.raises(InvalidTransition, match="withdrawn"):
+            invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
+                           invoice_date=date(2025, 6, 1), amount=gbp("100"), by=w.finance,
+                           now=at(date(2025, 6, 1)))
         assert self.counts() == before
 
     def test_more_than_approved_needs_a_top_up_reason(self):
         w = world()
         app = build(w, Status.IN_DELIVERY, therapy="1000.00")
-        with pytest.raises(services.LimitExceeded, match="top-up reason"):
-            services.invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
-                                    invoice_date=date(2025, 6, 1), amount=gbp("1000.01"), by=w.finance,
-                                    now=at(date(2025, 6, 1)))
-        bill = services.invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
-                                       invoice_date=date(2025, 6, 1), amount=gbp("1000.01"), by=w.finance,
-                                       now=at(date(2025, 6, 1)), top_up_reason="Extra session agreed")
+        with pytest.raises(LimitExceeded, match="top-up reason"):
+            invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
+                           invoice_date=date(2025, 6, 1), amount=gbp("1000.01"), by=w.finance,
+                           now=at(date(2025, 6, 1)))
+        bill = invoice_record(application=app, line=app.lines.get(), invoice_number="X1",
+                              invoice_date=date(2025, 6, 1), amount=gbp("1000.01"), by=w.finance,
+                              now=at(date(2025, 6, 1)), top_up_reason="Extra session agreed")
         assert (bill.fund_share, bill.authority_share) == (gbp("1000.00"), gbp("0.01"))
 
     def test_a_remittance_with_an_unknown_reference_writes_nothing(self):
@@ -320,11 +328,11 @@ class TestBadInput:
         app = build(w, Status.APPROVED, therapy="1000.00")
         before = self.counts()
         rows = [(2, app.fund_reference, "1000.00"), (3, "NO-SUCH-REF", "50.00"), (4, app.fund_reference, "-5")]
-        preview = services.remittance_check(authority=w.authority, rows=rows, user=w.finance)
+        preview = remittance_check(authority=w.authority, rows=rows, user=w.finance)
         assert [r.row_number for r in preview.unmatched] == [3]
-        with pytest.raises(services.RemittanceRejected) as raised:
-            services.remittance_import(authority=w.authority, rows=rows, file_name="r.csv",
-                                       payment_date=date(2025, 6, 30), by=w.finance, now=at(date(2025, 6, 30)))
+        with pytest.raises(RemittanceRejected) as raised:
+            remittance_import(authority=w.authority, rows=rows, file_name="r.csv",
+                              payment_date=date(2025, 6, 30), by=w.finance, now=at(date(2025, 6, 30)))
         assert "Row 3: no application of Kent Council has the fund reference NO-SUCH-REF" in raised.value.problems
         assert "Row 4: the amount must be more than £0" in raised.value.problems
         assert self.counts() == before
@@ -334,28 +342,28 @@ class TestBadInput:
     def test_a_remittance_for_more_than_the_fund_owes_is_refused(self):
         w = world()
         app = build(w, Status.APPROVED, therapy="1000.00")
-        with pytest.raises(services.RemittanceRejected, match=r"Row 2: £600\.00 is more than the £400\.00 the fund"):
-            services.remittance_import(authority=w.authority, rows=[(1, app.fund_reference, "600"),
-                                                                    (2, app.fund_reference, "600")],
-                                       file_name="r.csv", payment_date=date(2025, 6, 30), by=w.finance,
-                                       now=at(date(2025, 6, 30)))
+        with pytest.raises(RemittanceRejected, match=r"Row 2: £600\.00 is more than the £400\.00 the fund"):
+            remittance_import(authority=w.authority, rows=[(1, app.fund_reference, "600"),
+                                                           (2, app.fund_reference, "600")],
+                              file_name="r.csv", payment_date=date(2025, 6, 30), by=w.finance,
+                              now=at(date(2025, 6, 30)))
 
     def test_an_approval_cannot_be_recorded_twice(self):
         w = world()
         app = build(w, Status.APPROVED)
         before = self.counts()
-        with pytest.raises(services.InvalidTransition):
-            services.application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
-                                         decision_date=date(2025, 5, 20))
+        with pytest.raises(InvalidTransition):
+            application_approve(application=app, by=w.finance, now=at(date(2025, 5, 20)),
+                                decision_date=date(2025, 5, 20))
         assert self.counts() == before
 
     def test_another_authority_cannot_touch_the_application(self):
         w = world()
         other = world(short_code="medway")
         app = build(w, Status.SUBMITTED)
-        with pytest.raises(services.NotPermitted):
-            services.application_approve(application=app, by=other.finance, now=at(date(2025, 5, 20)),
-                                         decision_date=date(2025, 5, 20), fund_reference="X")
+        with pytest.raises(NotPermitted):
+            application_approve(application=app, by=other.finance, now=at(date(2025, 5, 20)),
+                                decision_date=date(2025, 5, 20), fund_reference="X")
 
 
 class TestRuleChanges:
@@ -367,7 +375,7 @@ class TestRuleChanges:
         assert draft.estimated_fund == gbp("2800.00")
         rule_set = FundRuleSet.objects.get(effective_from_date=date(2025, 4, 1))
         rule_set.combined_limit = gbp("2000.00")
-        changed = services.fund_rule_set_save(rule_set=rule_set, by=w.manager, now=at(date(2025, 6, 1)))
+        changed = fund_rule_set_save(rule_set=rule_set, by=w.manager, now=at(date(2025, 6, 1)))
         assert [(c.application, c.old_fund, c.new_fund, c.new_authority) for c in changed] == [
             (draft, gbp("2800.00"), gbp("2000.00"), gbp("800.00"))]
         assert SplitRecheck.objects.count() == 1
@@ -380,13 +388,13 @@ class TestRuleChanges:
         w = world()
         rule_set = FundRuleSet.objects.get(effective_from_date=date(2025, 4, 1))
         rule_set.combined_limit = None
-        with pytest.raises(services.ClaimsError, match="combined limit"):
-            services.fund_rule_set_save(rule_set=rule_set, by=w.manager, now=at(date(2025, 6, 1)))
+        with pytest.raises(ClaimsError, match="combined limit"):
+            fund_rule_set_save(rule_set=rule_set, by=w.manager, now=at(date(2025, 6, 1)))
 
     def test_the_seeded_rule_sets_match_the_pure_defaults(self):
         from claims.rules import DEFAULT_RULE_SETS
 
-        assert services.rule_sets_from_db() == DEFAULT_RULE_SETS
+        assert rule_sets_from_db() == DEFAULT_RULE_SETS
 
 
 class TestContractUsage:
@@ -399,9 +407,9 @@ class TestContractUsage:
                                          end_date=date(2027, 3, 31))
         ServiceElementFactory(contract=contract, service_types=[w.therapy_type])
         app = build(w, Status.IN_DELIVERY, therapy="900.00")
-        bill = services.invoice_record(application=app, line=app.lines.get(), invoice_number="C-1",
-                                       invoice_date=date(2025, 6, 1), amount=gbp("300.00"), by=w.finance,
-                                       now=at(date(2025, 6, 1)))
+        bill = invoice_record(application=app, line=app.lines.get(), invoice_number="C-1",
+                              invoice_date=date(2025, 6, 1), amount=gbp("300.00"), by=w.finance,
+                              now=at(date(2025, 6, 1)))
         record = UsageRecord.objects.get(source_key=f"claims.providerinvoice:{bill.pk}:spend")
         assert (record.contract, record.measure, record.quantity) == (contract, UsageMeasure.SPEND, Decimal("300.00"))
 
@@ -419,8 +427,8 @@ class TestSpendConfirmationGivesBackTheHeadroom:
 
     @staticmethod
     def confirm(w, app):  # type: ignore[no-untyped-def]
-        return services.application_confirm_spend(application=app, by=w.finance, now=at(date(2025, 9, 1)),
-                                                  confirmed_date=date(2025, 9, 1))
+        return application_confirm_spend(application=app, by=w.finance, now=at(date(2025, 9, 1)),
+                                         confirmed_date=date(2025, 9, 1))
 
     @staticmethod
     def limit(w):  # type: ignore[no-untyped-def]
@@ -436,9 +444,9 @@ class TestSpendConfirmationGivesBackTheHeadroom:
         assert self.limit(w) == (gbp("1000.00"), gbp("0"), gbp("1000.00"), gbp("0"))
         assert "given back to the child's 2025-26 limit: therapy £2,000.00" in app.status_changes.last().note
         second = build(w, Status.SUBMITTED, therapy="2000.00")
-        assert services.headroom_for(application=second).fund_left == gbp("2000.00")
-        second = services.application_approve(application=second, by=w.finance, now=at(date(2025, 9, 2)),
-                                              decision_date=date(2025, 9, 2), fund_reference="AGAIN-1")
+        assert headroom_for(application=second).fund_left == gbp("2000.00")
+        second = application_approve(application=second, by=w.finance, now=at(date(2025, 9, 2)),
+                                     decision_date=date(2025, 9, 2), fund_reference="AGAIN-1")
         assert (second.approved_fund, second.approved_authority) == (gbp("2000.00"), gbp("0"))
 
     def test_the_authority_share_goes_back_too(self):
@@ -454,31 +462,31 @@ class TestSpendConfirmationGivesBackTheHeadroom:
         unspent). The fund still owes £1,000: its month-end remittance is taken, and closing waits for it."""
         w = world()
         app = build(w, Status.APPROVED, therapy="3000.00")
-        pay = lambda amount, day: services.remittance_import(  # noqa: E731
+        pay = lambda amount, day: remittance_import(  # noqa: E731
             authority=w.authority, rows=[(1, app.fund_reference, amount)], file_name=f"r-{day}.csv",
             payment_date=day, by=w.finance, now=at(day))
         pay("1000.00", date(2025, 5, 31))
-        app = services.application_start_delivery(application=app, by=w.social_worker, now=at(date(2025, 6, 1)))
-        invoice = services.invoice_record(application=app, line=app.lines.get(), invoice_number="INV-LATE",
-                                          invoice_date=date(2025, 8, 1), amount=gbp("2000.00"), by=w.finance,
-                                          now=at(date(2025, 8, 1)))
-        services.invoice_approve(invoice=invoice, by=w.manager, now=at(date(2025, 8, 2)))
-        services.invoice_pay(invoice=invoice, paid_date=date(2025, 8, 3), by=w.finance, now=at(date(2025, 8, 3)))
+        app = application_start_delivery(application=app, by=w.social_worker, now=at(date(2025, 6, 1)))
+        invoice = invoice_record(application=app, line=app.lines.get(), invoice_number="INV-LATE",
+                                 invoice_date=date(2025, 8, 1), amount=gbp("2000.00"), by=w.finance,
+                                 now=at(date(2025, 8, 1)))
+        invoice_approve(invoice=invoice, by=w.manager, now=at(date(2025, 8, 2)))
+        invoice_pay(invoice=invoice, paid_date=date(2025, 8, 3), by=w.finance, now=at(date(2025, 8, 3)))
         app = self.confirm(w, app)
-        assert app.unspent_returned == gbp("1000.00") and services.fund_still_owes(app) == gbp("1000.00")
+        assert app.unspent_returned == gbp("1000.00") and fund_still_owes(app) == gbp("1000.00")
         assert queue_counts(user=w.finance, today=date(2025, 9, 2))["awaiting_funds"] == 1
-        with pytest.raises(services.ClaimsError, match=r"still owes £1,000\.00"):
-            services.application_close(application=app, by=w.finance, now=at(date(2025, 9, 2)),
-                                       closed_date=date(2025, 9, 2))
-        with pytest.raises(services.RemittanceRejected):
+        with pytest.raises(ClaimsError, match=r"still owes £1,000\.00"):
+            application_close(application=app, by=w.finance, now=at(date(2025, 9, 2)),
+                              closed_date=date(2025, 9, 2))
+        with pytest.raises(RemittanceRejected):
             pay("1000.01", date(2025, 9, 30))
         pay("1000.00", date(2025, 9, 30))
         app.refresh_from_db()
-        assert services.fund_still_owes(app) == gbp("0")
+        assert fund_still_owes(app) == gbp("0")
         assert queue_counts(user=w.finance, today=date(2025, 9, 30))["awaiting_funds"] == 0
         assert balance(account=account_for(authority=w.authority, code=AccountCode.ASF_RECEIVABLE)) == gbp("0")
-        services.application_close(application=app, by=w.finance, now=at(date(2025, 10, 1)),
-                                   closed_date=date(2025, 10, 1))
+        application_close(application=app, by=w.finance, now=at(date(2025, 10, 1)),
+                          closed_date=date(2025, 10, 1))
         assert ledger_is_balanced()
 
     def test_headroom_given_back_is_used_by_the_next_approval_even_after_one_the_limit_left_nothing(self):
@@ -492,24 +500,24 @@ class TestSpendConfirmationGivesBackTheHeadroom:
         first = ASFApplication.objects.get(child=w.child, approved_therapy=gbp("3000.00"))
         self.confirm(w, first)
         third = build(w, Status.SUBMITTED, therapy="2000.00")
-        assert services.headroom_for(application=third).split.fund == gbp("2000.00")
-        third = services.application_approve(application=third, by=w.finance, now=at(date(2025, 9, 2)),
-                                             decision_date=date(2025, 9, 2), fund_reference="AGAIN-3")
+        assert headroom_for(application=third).split.fund == gbp("2000.00")
+        third = application_approve(application=third, by=w.finance, now=at(date(2025, 9, 2)),
+                                    decision_date=date(2025, 9, 2), fund_reference="AGAIN-3")
         assert (third.approved_fund, third.approved_authority) == (gbp("2000.00"), gbp("0"))
         assert self.limit(w)[2] == gbp("3000.00")
-        assert services._fund_share_of(third, therapy=gbp("2000.00"), assessment=gbp("0")) == gbp("2000.00")
+        assert _fund_share_of(third, therapy=gbp("2000.00"), assessment=gbp("0")) == gbp("2000.00")
 
     def test_an_approval_the_fund_cut_leaves_its_room_for_the_next(self):
         """The fund approves £1,000 of a £3,000 application (Kent pays the rest): £2,000 of the child's limit is
         still the fund's to pay, so a £2,000 application fits."""
         w = world()
         first = build(w, Status.SUBMITTED, therapy="3000.00")
-        services.application_approve(application=first, by=w.finance, now=at(date(2025, 6, 1)),
-                                     decision_date=date(2025, 6, 1), fund_reference="CUT-1",
-                                     fund_amount=gbp("1000.00"))
+        application_approve(application=first, by=w.finance, now=at(date(2025, 6, 1)),
+                            decision_date=date(2025, 6, 1), fund_reference="CUT-1",
+                            fund_amount=gbp("1000.00"))
         second = build(w, Status.SUBMITTED, therapy="2000.00")
-        second = services.application_approve(application=second, by=w.finance, now=at(date(2025, 6, 2)),
-                                              decision_date=date(2025, 6, 2), fund_reference="CUT-2")
+        second = application_approve(application=second, by=w.finance, now=at(date(2025, 6, 2)),
+                                     decision_date=date(2025, 6, 2), fund_reference="CUT-2")
         assert (second.approved_fund, second.approved_authority) == (gbp("2000.00"), gbp("0"))
         assert self.limit(w)[2] == gbp("3000.00")
 
@@ -523,10 +531,10 @@ class TestSpendConfirmationGivesBackTheHeadroom:
     def test_a_top_up_above_the_approval_gives_back_nothing(self):
         w = world()
         app = build(w, Status.IN_DELIVERY, therapy="1000.00")
-        bill = services.invoice_record(application=app, line=app.lines.get(), invoice_number="TOP-1",
-                                       invoice_date=date(2025, 6, 1), amount=gbp("1200.00"), by=w.finance,
-                                       now=at(date(2025, 6, 1)), top_up_reason="Two extra sessions")
-        services.invoice_approve(invoice=bill, by=w.manager, now=at(date(2025, 6, 2)))
+        bill = invoice_record(application=app, line=app.lines.get(), invoice_number="TOP-1",
+                              invoice_date=date(2025, 6, 1), amount=gbp("1200.00"), by=w.finance,
+                              now=at(date(2025, 6, 1)), top_up_reason="Two extra sessions")
+        invoice_approve(invoice=bill, by=w.manager, now=at(date(2025, 6, 2)))
         before = self.limit(w)
         self.confirm(w, app)
         assert self.limit(w) == before == (gbp("1000.00"), gbp("0"), gbp("1000.00"), gbp("0"))
@@ -535,7 +543,7 @@ class TestSpendConfirmationGivesBackTheHeadroom:
         w = world()
         app = build(w, Status.IN_DELIVERY, therapy="3000.00", invoice_therapy="1000.00")
         before = self.limit(w)
-        with pytest.raises(services.NotPermitted):
-            services.application_confirm_spend(application=app, by=w.social_worker, now=at(date(2025, 9, 1)),
-                                               confirmed_date=date(2025, 9, 1))
+        with pytest.raises(NotPermitted):
+            application_confirm_spend(application=app, by=w.social_worker, now=at(date(2025, 9, 1)),
+                                      confirmed_date=date(2025, 9, 1))
         assert self.limit(w) == before

@@ -11,8 +11,16 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from claims import rules, services
-from claims.models import APPROVED_STATES, ASFApplication, ChildYearLimit, ProviderInvoice, Status
+from claims import rules
+from claims.models.applications import APPROVED_STATES, ASFApplication, Status
+from claims.models.fund_rules import ChildYearLimit
+from claims.models.invoices import ProviderInvoice
+from claims.services.decisions import application_approve
+from claims.services.delivery import application_confirm_spend, application_start_delivery
+from claims.services.errors import ClaimsError
+from claims.services.invoices import invoice_approve, invoice_pay, invoice_record
+from claims.services.remittances import remittance_import
+from claims.services.submission import application_resubmit, application_return_for_rework, application_withdraw
 from ledger.models import Account, Entry, Transaction
 from ledger.selectors import balances
 from ledger.services import post
@@ -40,7 +48,7 @@ class Lifecycles(RuleBasedStateMachine):
     def refusal(self, call, *args, **kwargs):
         try:
             return call(*args, **kwargs)
-        except services.ClaimsError:
+        except ClaimsError:
             return None
 
     @rule(target=applications, therapy=pounds, assessment=pounds)
@@ -55,20 +63,20 @@ class Lifecycles(RuleBasedStateMachine):
         app.refresh_from_db()
         amount = {"rules": None, "half": gbp((app.estimated_fund.amount / 2).quantize(Decimal("0.01"))),
                   "all asked": app.estimated_fund}[share]
-        self.refusal(services.application_approve, application=app, by=self.w.finance, now=at(self.start),
+        self.refusal(application_approve, application=app, by=self.w.finance, now=at(self.start),
                      decision_date=self.start, fund_amount=amount, fund_reference=f"{self.w.authority.short_code}-"
                      f"{next(self.refs)}")
 
     @rule(app=applications)
     def return_and_resubmit(self, app):
-        if self.refusal(services.application_return_for_rework, application=app, by=self.w.finance,
+        if self.refusal(application_return_for_rework, application=app, by=self.w.finance,
                         now=at(self.start), note="More detail"):
-            services.application_resubmit(application=app, by=self.w.social_worker, now=at(self.start),
-                                          submitted_date=self.start)
+            application_resubmit(application=app, by=self.w.social_worker, now=at(self.start),
+                                 submitted_date=self.start)
 
     @rule(app=applications)
     def withdraw(self, app):
-        self.refusal(services.application_withdraw, application=app, by=self.w.social_worker, now=at(self.start),
+        self.refusal(application_withdraw, application=app, by=self.w.social_worker, now=at(self.start),
                      reason="Family no longer wants it")
 
     @rule(app=applications, part=st.sampled_from([Decimal("1"), Decimal("0.5")]))
@@ -77,13 +85,13 @@ class Lifecycles(RuleBasedStateMachine):
         owed = app.approved_fund.amount - app.funds_received.amount
         amount = (owed * part).quantize(Decimal("0.01"))
         if app.status in APPROVED_STATES and amount > 0:
-            self.refusal(services.remittance_import, authority=self.w.authority,
+            self.refusal(remittance_import, authority=self.w.authority,
                          rows=[(1, app.fund_reference, str(amount))], file_name="r.csv", payment_date=self.start,
                          by=self.w.finance, now=at(self.start))
 
     @rule(app=applications)
     def start_delivery(self, app):
-        self.refusal(services.application_start_delivery, application=app, by=self.w.finance, now=at(self.start))
+        self.refusal(application_start_delivery, application=app, by=self.w.finance, now=at(self.start))
 
     @rule(app=applications, amount=pounds)
     def invoice_and_pay(self, app, amount):
@@ -91,17 +99,17 @@ class Lifecycles(RuleBasedStateMachine):
         line = app.lines.order_by("?").first()
         if line is None or amount <= 0:
             return
-        invoice = self.refusal(services.invoice_record, application=app, line=line,
+        invoice = self.refusal(invoice_record, application=app, line=line,
                                invoice_number=f"INV-{app.pk}-{next(self.refs)}", invoice_date=self.start,
                                amount=gbp(amount.quantize(Decimal("0.01"))), by=self.w.finance, now=at(self.start),
                                top_up_reason="The authority tops up")
         if invoice is not None:
-            services.invoice_approve(invoice=invoice, by=self.w.manager, now=at(self.start))
-            services.invoice_pay(invoice=invoice, paid_date=self.start, by=self.w.finance, now=at(self.start))
+            invoice_approve(invoice=invoice, by=self.w.manager, now=at(self.start))
+            invoice_pay(invoice=invoice, paid_date=self.start, by=self.w.finance, now=at(self.start))
 
     @rule(app=applications)
     def confirm_spend(self, app):
-        self.refusal(services.application_confirm_spend, application=app, by=self.w.finance, now=at(self.start),
+        self.refusal(application_confirm_spend, application=app, by=self.w.finance, now=at(self.start),
                      confirmed_date=self.start)
 
     @rule()

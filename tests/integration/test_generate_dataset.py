@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F, Sum
 
-from claims.models import APPROVED_STATES, ASFApplication, ChildYearLimit
+from claims.models.applications import APPROVED_STATES, ASFApplication
+from claims.models.fund_rules import ChildYearLimit
 from commissioning.models import Referral
 from contracts.models import UsageRecord
 from core.dataset.generate import generate

@@ -211,7 +211,7 @@ def _transactions(world: World) -> Any:
 
 
 def _applications(world: World) -> Any:
-    from claims.models import ASFApplication
+    from claims.models.applications import ASFApplication
 
     return ASFApplication.objects.filter(responsible_authority=world.authority)
 

@@ -11,8 +11,14 @@ from typing import Any
 import pytest
 from moneyed import Money
 
-from claims import services as claims
-from claims.models import Status
+from claims.models.applications import Status
+from claims.services.decisions import application_approve
+from claims.services.delivery import application_confirm_spend
+from claims.services.drafting import application_create, application_line_add
+from claims.services.errors import ClaimsError, InvalidTransition, NotPermitted
+from claims.services.invoices import invoice_approve, invoice_pay, invoice_record
+from claims.services.remittances import remittance_import
+from claims.services.submission import application_manager_approve, application_send_to_manager
 from commissioning import services as commissioning
 from contracts import services as contracts
 from ledger import services as ledger
@@ -67,20 +73,20 @@ class TestNobodyApprovesTheirOwnWork:
         assert "another team manager" in message
 
     def test_the_author_of_an_application_cannot_approve_it_even_as_a_manager(self, kent):
-        app = claims.application_create(child=kent.child, assessment=kent.assessment, start_date=date(2025, 5, 8),
-                                        by=kent.manager, now=at(date(2025, 5, 3)))
-        claims.application_line_add(application=app, service_type=kent.therapy_type, provider=kent.provider,
-                                    sessions=1, unit_cost=gbp("500"), travel=gbp(0), by=kent.manager,
-                                    now=at(date(2025, 5, 3)), description_for_fund="DDP")
-        claims.application_send_to_manager(application=app, by=kent.manager, now=at(date(2025, 5, 3)))
-        message = refused(claims.NotPermitted, lambda: claims.application_manager_approve(
+        app = application_create(child=kent.child, assessment=kent.assessment, start_date=date(2025, 5, 8),
+                                 by=kent.manager, now=at(date(2025, 5, 3)))
+        application_line_add(application=app, service_type=kent.therapy_type, provider=kent.provider,
+                             sessions=1, unit_cost=gbp("500"), travel=gbp(0), by=kent.manager,
+                             now=at(date(2025, 5, 3)), description_for_fund="DDP")
+        application_send_to_manager(application=app, by=kent.manager, now=at(date(2025, 5, 3)))
+        message = refused(NotPermitted, lambda: application_manager_approve(
             application=app, by=kent.manager, now=at(date(2025, 5, 4))))
         assert "wrote" in message
 
     def test_a_social_worker_cannot_approve_an_application(self, kent):
         app = build(kent, Status.AWAITING_MANAGER)
         other = UserFactory(role=Role.SOCIAL_WORKER, authority=kent.authority)
-        refused(claims.NotPermitted, lambda: claims.application_manager_approve(
+        refused(NotPermitted, lambda: application_manager_approve(
             application=app, by=other, now=at(date(2025, 5, 4))))
 
     def test_a_spot_purchase_requester_cannot_approve_it(self):
@@ -107,7 +113,7 @@ class TestNobodyApprovesTheirOwnWork:
 
 class TestFinanceCannotDraftApplications:
     def test_application_create_refuses_a_finance_officer(self, kent):
-        message = refused(claims.NotPermitted, lambda: claims.application_create(
+        message = refused(NotPermitted, lambda: application_create(
             child=kent.child, assessment=kent.assessment, start_date=date(2025, 5, 8), by=kent.finance,
             now=at(date(2025, 5, 3))))
         assert "draft" in message
@@ -116,13 +122,13 @@ class TestFinanceCannotDraftApplications:
     def test_application_create_refuses_other_non_caseworkers(self, kent, role):
         user = (ProviderUserFactory() if role == Role.PROVIDER_STAFF
                 else UserFactory(role=role, authority=kent.authority))
-        refused(claims.NotPermitted, lambda: claims.application_create(
+        refused(NotPermitted, lambda: application_create(
             child=kent.child, assessment=kent.assessment, start_date=date(2025, 5, 8), by=user,
             now=at(date(2025, 5, 3))))
 
     def test_a_finance_officer_cannot_add_services_to_a_draft(self, kent):
         app = build(kent, Status.DRAFT)
-        refused(claims.NotPermitted, lambda: claims.application_line_add(
+        refused(NotPermitted, lambda: application_line_add(
             application=app, service_type=kent.therapy_type, provider=kent.provider, sessions=1,
             unit_cost=gbp("100"), travel=gbp(0), by=kent.finance, now=at(date(2025, 5, 3)),
             description_for_fund="x"))
@@ -133,33 +139,33 @@ class TestSocialWorkersCannotMoveMoney:
 
     def test_recording_the_funds_approval(self, kent):
         app = build(kent, Status.SUBMITTED)
-        refused(claims.NotPermitted, lambda: claims.application_approve(
+        refused(NotPermitted, lambda: application_approve(
             application=app, by=kent.social_worker, now=at(date(2025, 5, 20)), decision_date=date(2025, 5, 20),
             fund_reference="ASGSF-SW-1"))
 
     def test_importing_a_remittance(self, kent):
         app = build(kent, Status.APPROVED)
-        refused(claims.NotPermitted, lambda: claims.remittance_import(
+        refused(NotPermitted, lambda: remittance_import(
             authority=kent.authority, rows=[(2, app.fund_reference, str(app.approved_fund.amount))],
             file_name="r.csv", payment_date=date(2025, 6, 30), by=kent.social_worker, now=at(date(2025, 6, 30))))
 
     def test_recording_an_invoice(self, kent):
         app = build(kent, Status.IN_DELIVERY)
-        refused(claims.NotPermitted, lambda: claims.invoice_record(
+        refused(NotPermitted, lambda: invoice_record(
             application=app, line=app.lines.get(), invoice_number="SW-1", invoice_date=date(2025, 6, 1),
             amount=gbp("100"), by=kent.social_worker, now=at(date(2025, 6, 1))))
 
     def test_paying_an_invoice(self, kent):
         app = build(kent, Status.IN_DELIVERY, invoice_therapy=None)
-        invoice = claims.invoice_record(application=app, line=app.lines.get(), invoice_number="SW-2",
-                                        invoice_date=date(2025, 6, 1), amount=gbp("100"), by=kent.finance,
-                                        now=at(date(2025, 6, 1)))
-        refused(claims.NotPermitted, lambda: claims.invoice_pay(
+        invoice = invoice_record(application=app, line=app.lines.get(), invoice_number="SW-2",
+                                 invoice_date=date(2025, 6, 1), amount=gbp("100"), by=kent.finance,
+                                 now=at(date(2025, 6, 1)))
+        refused(NotPermitted, lambda: invoice_pay(
             invoice=invoice, paid_date=date(2025, 6, 10), by=kent.social_worker, now=at(date(2025, 6, 10))))
 
     def test_confirming_the_spend(self, kent):
         app = build(kent, Status.IN_DELIVERY)
-        refused(claims.NotPermitted, lambda: claims.application_confirm_spend(
+        refused(NotPermitted, lambda: application_confirm_spend(
             application=app, by=kent.social_worker, now=at(date(2025, 8, 1)), confirmed_date=date(2025, 8, 1)))
 
     def test_recharging_an_apportionment(self, kent):
@@ -199,35 +205,35 @@ class TestOnlyMoneyRolesPost:
     def _services(kent: Any) -> dict[str, Any]:
         def approve(by: Any) -> Any:
             app = build(kent, Status.SUBMITTED)
-            return lambda: claims.application_approve(application=app, by=by, now=at(date(2025, 5, 20)),
-                                                      decision_date=date(2025, 5, 20), fund_reference="ASGSF-X-1")
+            return lambda: application_approve(application=app, by=by, now=at(date(2025, 5, 20)),
+                                               decision_date=date(2025, 5, 20), fund_reference="ASGSF-X-1")
 
         def receive(by: Any) -> Any:
             app = build(kent, Status.APPROVED)
-            return lambda: claims.remittance_import(
+            return lambda: remittance_import(
                 authority=kent.authority, rows=[(2, app.fund_reference, str(app.approved_fund.amount))],
                 file_name="r.csv", payment_date=date(2025, 6, 30), by=by, now=at(date(2025, 6, 30)))
 
         def record_invoice(by: Any) -> Any:
             app = build(kent, Status.IN_DELIVERY)
-            return lambda: claims.invoice_record(application=app, line=app.lines.get(), invoice_number="F-1",
-                                                 invoice_date=date(2025, 6, 1), amount=gbp("100"), by=by,
-                                                 now=at(date(2025, 6, 1)))
+            return lambda: invoice_record(application=app, line=app.lines.get(), invoice_number="F-1",
+                                          invoice_date=date(2025, 6, 1), amount=gbp("100"), by=by,
+                                          now=at(date(2025, 6, 1)))
 
         def approve_invoice(by: Any) -> Any:
             invoice = _recorded_invoice(kent)
-            return lambda: claims.invoice_approve(invoice=invoice, by=by, now=at(date(2025, 6, 5)))
+            return lambda: invoice_approve(invoice=invoice, by=by, now=at(date(2025, 6, 5)))
 
         def pay_invoice(by: Any) -> Any:
             invoice = _recorded_invoice(kent)
-            claims.invoice_approve(invoice=invoice, by=kent.manager, now=at(date(2025, 6, 5)))
-            return lambda: claims.invoice_pay(invoice=invoice, paid_date=date(2025, 6, 10), by=by,
-                                              now=at(date(2025, 6, 10)))
+            invoice_approve(invoice=invoice, by=kent.manager, now=at(date(2025, 6, 5)))
+            return lambda: invoice_pay(invoice=invoice, paid_date=date(2025, 6, 10), by=by,
+                                       now=at(date(2025, 6, 10)))
 
         def confirm_spend(by: Any) -> Any:
             app = build(kent, Status.IN_DELIVERY)
-            return lambda: claims.application_confirm_spend(application=app, by=by, now=at(date(2025, 8, 1)),
-                                                            confirmed_date=date(2025, 8, 1))
+            return lambda: application_confirm_spend(application=app, by=by, now=at(date(2025, 8, 1)),
+                                                     confirmed_date=date(2025, 8, 1))
 
         def recharge(by: Any) -> Any:
             maker = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
@@ -243,7 +249,7 @@ class TestOnlyMoneyRolesPost:
 
     SERVICES = ["approve", "receive", "record_invoice", "approve_invoice", "pay_invoice", "confirm_spend",
                 "recharge"]
-    REFUSALS = (claims.ClaimsError, contracts.ContractError, ledger.LedgerError)
+    REFUSALS = (ClaimsError, contracts.ContractError, ledger.LedgerError)
 
     @pytest.mark.parametrize("service", [*SERVICES, "ledger_post"])
     @pytest.mark.parametrize("role", FORBIDDEN_POSTERS)
@@ -301,39 +307,39 @@ class TestOnlyMoneyRolesPost:
 class TestInvoiceMakerAndChecker:
     def test_whoever_recorded_an_invoice_cannot_approve_it(self, kent):
         invoice = _recorded_invoice(kent)
-        message = refused(claims.NotPermitted, lambda: claims.invoice_approve(
+        message = refused(NotPermitted, lambda: invoice_approve(
             invoice=invoice, by=kent.finance, now=at(date(2025, 6, 5))))
         assert "You recorded this invoice" in message and "another finance officer or a team manager" in message
 
     def test_a_recorder_who_is_a_manager_cannot_approve_it_either(self, kent):
         app = build(kent, Status.IN_DELIVERY)
         recorder = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
-        invoice = claims.invoice_record(application=app, line=app.lines.get(), invoice_number="MC-2",
-                                        invoice_date=date(2025, 6, 1), amount=gbp("100"), by=recorder,
-                                        now=at(date(2025, 6, 1)))
+        invoice = invoice_record(application=app, line=app.lines.get(), invoice_number="MC-2",
+                                 invoice_date=date(2025, 6, 1), amount=gbp("100"), by=recorder,
+                                 now=at(date(2025, 6, 1)))
         recorder.role = Role.TEAM_MANAGER  # promoted since: still the maker
         recorder.save()
-        refused(claims.NotPermitted, lambda: claims.invoice_approve(invoice=invoice, by=recorder,
-                                                                    now=at(date(2025, 6, 5))))
+        refused(NotPermitted, lambda: invoice_approve(invoice=invoice, by=recorder,
+                                                      now=at(date(2025, 6, 5))))
 
     def test_an_invoice_is_paid_only_once_approved(self, kent):
         invoice = _recorded_invoice(kent)
-        message = refused(claims.InvalidTransition, lambda: claims.invoice_pay(
+        message = refused(InvalidTransition, lambda: invoice_pay(
             invoice=invoice, paid_date=date(2025, 6, 10), by=kent.finance, now=at(date(2025, 6, 10))))
         assert "not been approved" in message
 
     def test_approval_is_once(self, kent):
         invoice = _recorded_invoice(kent)
-        claims.invoice_approve(invoice=invoice, by=kent.manager, now=at(date(2025, 6, 5)))
+        invoice_approve(invoice=invoice, by=kent.manager, now=at(date(2025, 6, 5)))
         other = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
-        message = refused(claims.InvalidTransition, lambda: claims.invoice_approve(
+        message = refused(InvalidTransition, lambda: invoice_approve(
             invoice=invoice, by=other, now=at(date(2025, 6, 6))))
         assert "already approved" in message
 
     def test_the_database_refuses_an_approval_by_the_recorder(self, kent):
         from django.db import IntegrityError, transaction
 
-        from claims.models import ProviderInvoice
+        from claims.models.invoices import ProviderInvoice
 
         invoice = _recorded_invoice(kent)
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -343,9 +349,9 @@ class TestInvoiceMakerAndChecker:
 def _recorded_invoice(kent: Any) -> Any:
     """An invoice in delivery, recorded by Kent's finance officer (the maker)."""
     app = build(kent, Status.IN_DELIVERY, invoice_therapy=None)
-    return claims.invoice_record(application=app, line=app.lines.get(), invoice_number=f"MC-{app.pk}",
-                                 invoice_date=date(2025, 6, 1), amount=gbp("100"), by=kent.finance,
-                                 now=at(date(2025, 6, 1)))
+    return invoice_record(application=app, line=app.lines.get(), invoice_number=f"MC-{app.pk}",
+                          invoice_date=date(2025, 6, 1), amount=gbp("100"), by=kent.finance,
+                          now=at(date(2025, 6, 1)))
 
 
 def _calculated_run(kent: Any, *, by: Any) -> Any:

@@ -7,8 +7,8 @@ from django.core import mail
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from claims.models import FundRuleSet
-from claims.services import fund_rule_set_save
+from claims.models.fund_rules import FundRuleSet
+from claims.services.rule_changes import fund_rule_set_save
 from organisations.models import Role
 from support import reminders, selectors
 from support.models import SentReminder

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from moneyed import Money
 
-from claims.services import _gbp
+from claims.services._common import _gbp
 from contracts.resources import MoneyWidget
 
 
