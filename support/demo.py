@@ -15,7 +15,8 @@ from core.demo import DemoContext
 from organisations.models import Authority, User
 
 from . import services
-from .models import Household, NoticeStatus, Person, ServiceType
+from .models import Household, Person, ServiceType
+from .models.notices import NoticeStatus
 
 # Stages a demo request is taken to, in process order.
 STAGES = (

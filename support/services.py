@@ -27,33 +27,29 @@ from organisations.scoping import authority_ids_for
 
 from . import rules
 from .models import (
-    PLAN_SECTIONS,
-    REG14_SECTIONS,
-    ApprovalStatus,
     Assessment,
     Child,
     Decision,
-    DecisionOutcome,
     Household,
     LegalOrder,
     NoticeOfProposal,
-    NoticeStatus,
     OutcomeMeasure,
     OutcomeScore,
     Person,
     PlannedService,
-    PlanStatus,
-    RequestStage,
     ResidencePeriod,
     Review,
-    ReviewOutcome,
-    ReviewReason,
-    ReviewStatus,
     ServiceType,
     StatusChange,
     SupportPlan,
     SupportRequest,
 )
+from .models.assessments import REG14_SECTIONS, ApprovalStatus
+from .models.decisions import DecisionOutcome
+from .models.notices import NoticeStatus
+from .models.plans import PLAN_SECTIONS, PlanStatus
+from .models.requests import RequestStage
+from .models.reviews import ReviewOutcome, ReviewReason, ReviewStatus
 
 
 class SupportError(Exception):

@@ -27,20 +27,20 @@ from organisations.scoping import authority_ids_for
 
 from . import forms, selectors, services
 from .models import (
-    ApprovalStatus,
     Assessment,
     Child,
     Decision,
     Household,
     NoticeOfProposal,
-    NoticeStatus,
     Person,
-    PlanStatus,
-    RequestStage,
     Review,
     SupportPlan,
     SupportRequest,
 )
+from .models.assessments import ApprovalStatus
+from .models.notices import NoticeStatus
+from .models.plans import PlanStatus
+from .models.requests import RequestStage
 
 READERS: tuple[str, ...] = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR)
 WRITERS: tuple[str, ...] = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)

@@ -11,24 +11,23 @@ from moneyed import Money
 from organisations.models import Role
 from support import services
 from support.models import (
-    ApprovalStatus,
     Child,
     Decision,
-    DecisionOutcome,
     Household,
     LegalOrder,
-    NoticeStatus,
     OutcomeScore,
-    PlanStatus,
-    RequestStage,
     Review,
-    ReviewOutcome,
-    ReviewStatus,
     ServiceType,
     StatusChange,
     SupportPlan,
     SupportRequest,
 )
+from support.models.assessments import ApprovalStatus
+from support.models.decisions import DecisionOutcome
+from support.models.notices import NoticeStatus
+from support.models.plans import PlanStatus
+from support.models.requests import RequestStage
+from support.models.reviews import ReviewOutcome, ReviewStatus
 from tests.factories import AuthorityFactory, UserFactory
 from tests.factories_support import (
     ApprovedAssessmentFactory,
