@@ -131,25 +131,25 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
     stage = family.stage
     d = today - timedelta(days=RECEIVED_DAYS_AGO[stage])
     request = request_create(by=sw, now=_at(d), child=child, received_date=d, requester="adoptive_parent",
-                                      urgent=family.urgent,
-                                      summary=f"{family.carer} asks for help with {child.first_name}'s behaviour at "
-                                              "home and at school, and with understanding their early life.")
+                             urgent=family.urgent,
+                             summary=f"{family.carer} asks for help with {child.first_name}'s behaviour at "
+                                     "home and at school, and with understanding their early life.")
     if stage == "received":
         return
     if stage == "withdrawn":
         request_withdraw(request=request, reason="The family found support through school", by=sw,
-                                  now=_at(d + timedelta(days=5)))
+                         now=_at(d + timedelta(days=5)))
         return
     if family.urgent:
         interim = plan_create(request=request, by=sw, now=_at(d + timedelta(days=1)),
-                                       start_date=d + timedelta(days=1), interim=True,
-                                       likely_needs="Crisis support while the assessment is done")
+                              start_date=d + timedelta(days=1), interim=True,
+                              likely_needs="Crisis support while the assessment is done")
         planned_service_add(plan=interim, by=sw, now=_at(d + timedelta(days=1)),
-                                     service_type=ServiceType.objects.get(code="therapeutic-parenting"),
-                                     frequency="Twice weekly for 4 weeks", estimated_cost=Decimal("800.00"))
+                            service_type=ServiceType.objects.get(code="therapeutic-parenting"),
+                            frequency="Twice weekly for 4 weeks", estimated_cost=Decimal("800.00"))
         plan_activate(plan=interim, by=sw, now=_at(d + timedelta(days=1)))
     assessment = assessment_start(request=request, by=sw, now=_at(d + timedelta(days=2)),
-                                           started_date=d + timedelta(days=2))
+                                  started_date=d + timedelta(days=2))
     assessment_update(
         assessment=assessment, by=sw, now=_at(d + timedelta(days=8)),
         needs_of_person=f"{child.first_name} struggles to regulate emotions and to trust adults.",
@@ -183,7 +183,7 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
     else:
         decided = d + timedelta(days=30)
         notice_record_response(notice=notice, response=NoticeStatus.PERSON_SATISFIED, response_date=decided,
-                                        by=sw, now=_at(decided))
+                               by=sw, now=_at(decided))
     if stage == "notice_answered":
         return
     decision = decision_record(
@@ -195,7 +195,7 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
         return
     if stage == "decision_returned":
         decision_return(decision=decision, by=tm, now=_at(decided + timedelta(days=1)),
-                                 reason="Say which representations were considered")
+                        reason="Say which representations were considered")
         return
     decision_approve(decision=decision, by=tm, now=_at(decided + timedelta(days=1)))
     if stage in ("decided", "not_provided"):
@@ -210,17 +210,17 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
         contact="Letterbox contact with birth mother twice a year continues.",
         likely_needs="Further therapy likely at adolescence.")
     planned_service_add(plan=plan, by=sw, now=_at(start),
-                                 service_type=ServiceType.objects.get(code="specialist-assessment"),
-                                 frequency="Once", estimated_cost=Decimal("2500.00"))
+                        service_type=ServiceType.objects.get(code="specialist-assessment"),
+                        frequency="Once", estimated_cost=Decimal("2500.00"))
     planned_service_add(plan=plan, by=sw, now=_at(start), service_type=ServiceType.objects.get(code="ddp"),
-                                 frequency="Fortnightly for 6 months", estimated_cost=Decimal("500.00"))
+                        frequency="Fortnightly for 6 months", estimated_cost=Decimal("500.00"))
     planned_service_add(plan=plan, by=sw, now=_at(start),
-                                 service_type=ServiceType.objects.get(code="support-groups"),
-                                 frequency="Monthly", estimated_cost=Decimal("0.00"), signposted=True,
-                                 provider_note="Adoption UK local group")
+                        service_type=ServiceType.objects.get(code="support-groups"),
+                        frequency="Monthly", estimated_cost=Decimal("0.00"), signposted=True,
+                        provider_note="Adoption UK local group")
     outcome_measure_add(plan=plan, by=sw, now=_at(start), name="SDQ total difficulties",
-                                 baseline_score=Decimal("24"), baseline_date=d + timedelta(days=8),
-                                 target_score=Decimal("16"))
+                        baseline_score=Decimal("24"), baseline_date=d + timedelta(days=8),
+                        target_score=Decimal("16"))
     if stage == "plan_draft":
         return
     plan = plan_activate(plan=plan, by=sw, now=_at(start))
@@ -228,11 +228,11 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
         first = plan.reviews.get()
         measure = plan.measures.get()
         review_complete(review=first, completed_date=start + timedelta(days=182), outcome="continue",
-                                 by=sw, now=_at(start + timedelta(days=182)), scores={measure.pk: Decimal("19")})
+                        by=sw, now=_at(start + timedelta(days=182)), scores={measure.pk: Decimal("19")})
         second = plan.reviews.filter(status="due").get()
         review_complete(review=second, completed_date=start + timedelta(days=330), outcome="end",
-                                 notes="Goals met: SDQ within the normal range", by=sw,
-                                 now=_at(start + timedelta(days=330)), scores={measure.pk: Decimal("14")})
+                        notes="Goals met: SDQ within the normal range", by=sw,
+                        now=_at(start + timedelta(days=330)), scores={measure.pk: Decimal("14")})
 
 
 def _family(ctx: DemoContext, family: Family, authorities: dict[str, Authority], users: dict[str, User]) -> Any:
@@ -247,15 +247,15 @@ def _family(ctx: DemoContext, family: Family, authorities: dict[str, Authority],
         address_line_1=f"{len(family.family_name) * 3} Station Road", town=family.town, postcode=family.postcode,
         residence_authority=authorities[family.lives_in], residence_from_date=family.moved_in)
     child = child_create(household=household, by=sw, now=now, first_name=family.child,
-                                  last_name=family.family_name, date_of_birth=family.born,
-                                  ehc_plan_start_date=date(2022, 9, 1) if family.born.year <= 2012 else None)
+                         last_name=family.family_name, date_of_birth=family.born,
+                         ehc_plan_start_date=date(2022, 9, 1) if family.born.year <= 2012 else None)
     if family.order_kind in ("adoption", "special_guardianship"):
         legal_order_add(child=child, by=sw, now=now, kind="placement",
-                                 order_date=max(family.born + timedelta(days=400),
-                                                family.order_date - timedelta(days=300)),
-                                 placing_authority=authorities[family.placing or family.authority])
+                        order_date=max(family.born + timedelta(days=400),
+                                       family.order_date - timedelta(days=300)),
+                        placing_authority=authorities[family.placing or family.authority])
     legal_order_add(child=child, by=sw, now=now, kind=family.order_kind, order_date=family.order_date,
-                             placing_authority=authorities[family.placing] if family.placing else None)
+                    placing_authority=authorities[family.placing] if family.placing else None)
     child.refresh_from_db()
     _walk(family=family, child=child, sw=sw, tm=tm, today=ctx.today)
     ctx.count("support families", True)
@@ -285,11 +285,11 @@ def seed(ctx: DemoContext) -> None:
     if not Person.objects.filter(first_name="Stacey", last_name="Marsh", authority=kent).exists():
         daniel = children.get("Okafor-Lane") or Household.objects.get(family_name="Okafor-Lane").children.first()
         mother = person_create(by=sw, now=_at(ctx.today), kind="birth_parent", first_name="Stacey",
-                                        last_name="Marsh", authority=kent, related_child=daniel,
-                                        notes="Asked for support after the adoption order; agreed to a referral.")
+                               last_name="Marsh", authority=kent, related_child=daniel,
+                               notes="Asked for support after the adoption order; agreed to a referral.")
         received = ctx.today - timedelta(days=2)
         request_create(by=sw, now=_at(received), person=mother, received_date=received,
-                                requester="birth_parent",
-                                summary="Independent birth parent support and counselling (Barnardo's CAFIS)")
+                       requester="birth_parent",
+                       summary="Independent birth parent support and counselling (Barnardo's CAFIS)")
         ctx.count("support people", True)
     ctx.say(f"Support: {Household.objects.count()} families in the demo.")

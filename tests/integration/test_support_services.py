@@ -99,9 +99,9 @@ def okafor_lane(kent, medway, priya):  # type: ignore[no-untyped-def]
         address_line_1="1 High Street", town="Chatham", postcode="me4 4aa", residence_authority=medway,
         residence_from_date=date(2022, 9, 1))
     child = child_create(household=household, by=priya, now=NOW, first_name="Sam", last_name="Okafor-Lane",
-                                  date_of_birth=date(2019, 4, 2))
+                         date_of_birth=date(2019, 4, 2))
     legal_order_add(child=child, by=priya, now=NOW, kind="adoption", order_date=date(2024, 3, 12),
-                             placing_authority=kent)
+                    placing_authority=kent)
     child.refresh_from_db()
     return child
 
@@ -122,14 +122,14 @@ class TestFamilies:
 
     def test_a_move_adds_a_residence_row_and_keeps_the_history(self, okafor_lane, priya, kent):  # type: ignore[no-untyped-def]
         household_move(household=okafor_lane.household, by=priya, now=NOW, authority=kent,
-                                from_date=date(2026, 1, 5), address_line_1="2 Low Road", town="Maidstone",
-                                postcode="ME14 2BB")
+                       from_date=date(2026, 1, 5), address_line_1="2 Low Road", town="Maidstone",
+                       postcode="ME14 2BB")
         assert [r.authority.name for r in okafor_lane.household.residences.all()] == ["Medway", "Kent"]
 
     def test_a_move_dated_before_the_current_address_is_refused(self, okafor_lane, priya, kent):  # type: ignore[no-untyped-def]
         with pytest.raises(ValidationError) as error:
             household_move(household=okafor_lane.household, by=priya, now=NOW, authority=kent,
-                                    from_date=date(2020, 1, 5), address_line_1="x", town="y", postcode="z")
+                           from_date=date(2020, 1, 5), address_line_1="x", town="y", postcode="z")
         assert "from_date" in error.value.message_dict
         assert okafor_lane.household.residences.count() == 1
 
@@ -137,22 +137,22 @@ class TestFamilies:
         household = HouseholdFactory()
         with pytest.raises(ValidationError) as error:
             child_create(household=household, by=priya, now=NOW, first_name="A", last_name="B",
-                                  date_of_birth=date(2026, 11, 25))
+                         date_of_birth=date(2026, 11, 25))
         assert error.value.message_dict == {"date_of_birth": ["Date of birth must be in the past"]}
         assert not Child.objects.exists()
 
     def test_an_ehc_plan_ending_before_it_starts_is_refused(self, priya):  # type: ignore[no-untyped-def]
         with pytest.raises(ValidationError) as error:
             child_create(household=HouseholdFactory(), by=priya, now=NOW, first_name="A", last_name="B",
-                                  date_of_birth=date(2015, 1, 1), ehc_plan_start_date=date(2024, 1, 1),
-                                  ehc_plan_end_date=date(2023, 1, 1))
+                         date_of_birth=date(2015, 1, 1), ehc_plan_start_date=date(2024, 1, 1),
+                         ehc_plan_end_date=date(2023, 1, 1))
         assert "ehc_plan_end_date" in error.value.message_dict
         assert not Child.objects.exists()
 
     def test_an_order_dated_before_birth_is_refused_and_nothing_saved(self, okafor_lane, priya, kent):  # type: ignore[no-untyped-def]
         with pytest.raises(ValidationError) as error:
             legal_order_add(child=okafor_lane, by=priya, now=NOW, kind="placement",
-                                     order_date=date(2019, 4, 1), placing_authority=kent)
+                            order_date=date(2019, 4, 1), placing_authority=kent)
         assert "order_date" in error.value.message_dict
         assert LegalOrder.objects.count() == 1
 
@@ -160,14 +160,14 @@ class TestFamilies:
         auditor = UserFactory(authority=kent, role=Role.AUDITOR)
         with pytest.raises(NotPermitted):
             household_create(by=auditor, now=NOW, family_name="X", carer_one_name="Y", arrangement="adoption",
-                                      address_line_1="1", town="T", postcode="P", residence_authority=medway,
-                                      residence_from_date=date(2020, 1, 1))
+                             address_line_1="1", town="T", postcode="P", residence_authority=medway,
+                             residence_from_date=date(2020, 1, 1))
 
 
 class TestRequest:
     def test_the_request_stays_with_kent_and_shows_why(self, okafor_lane, priya, kent):  # type: ignore[no-untyped-def]
         request = request_create(by=priya, now=NOW, child=okafor_lane, received_date=date(2026, 11, 23),
-                                          requester="adoptive_parent", summary="Help with attachment")
+                                 requester="adoptive_parent", summary="Help with attachment")
         assert request.responsible_authority == kent
         assert "three-year rule" in request.responsibility_reason
         assert request.allocated_worker == priya
@@ -178,20 +178,20 @@ class TestRequest:
         medway_worker = UserFactory(authority=medway, role=Role.SOCIAL_WORKER)
         with pytest.raises(ValidationError, match="Kent is responsible"):
             request_create(by=medway_worker, now=NOW, child=okafor_lane, received_date=date(2026, 11, 23),
-                                    requester="adoptive_parent", summary="Help")
+                           requester="adoptive_parent", summary="Help")
         assert not SupportRequest.objects.exists()
 
     def test_a_request_about_a_birth_mother_belongs_to_her_authority(self, kent, priya, okafor_lane):  # type: ignore[no-untyped-def]
         mother = PersonFactory(authority=kent, related_child=okafor_lane)
         request = request_create(by=priya, now=NOW, person=mother, received_date=date(2026, 11, 20),
-                                          requester="birth_parent", summary="Birth parent support")
+                                 requester="birth_parent", summary="Birth parent support")
         assert request.responsible_authority == kent
         assert "does not apply" in request.responsibility_reason
 
     def test_a_request_received_in_the_future_is_refused(self, okafor_lane, priya):  # type: ignore[no-untyped-def]
         with pytest.raises(ValidationError) as error:
             request_create(by=priya, now=NOW, child=okafor_lane, received_date=date(2026, 12, 1),
-                                    requester="adoptive_parent", summary="Help")
+                           requester="adoptive_parent", summary="Help")
         assert "received_date" in error.value.message_dict
 
     def test_withdrawing_needs_a_reason_and_a_closed_request_cannot_be_withdrawn(self, priya, kent):  # type: ignore[no-untyped-def]
@@ -206,28 +206,28 @@ class TestRequest:
 def full_process(child, priya, tom):  # type: ignore[no-untyped-def]
     """Request to active plan, the JOURNEYS.md way. Returns the active plan."""
     request = request_create(by=priya, now=at(date(2026, 6, 1)), child=child,
-                                      received_date=date(2026, 6, 1), requester="adoptive_parent", summary="Help")
+                             received_date=date(2026, 6, 1), requester="adoptive_parent", summary="Help")
     assessment = assessment_start(request=request, by=priya, now=at(date(2026, 6, 2)),
-                                           started_date=date(2026, 6, 2))
+                                  started_date=date(2026, 6, 2))
     assessment_update(assessment=assessment, by=priya, now=at(date(2026, 6, 10)),
-                               child_developmental_needs="Trauma", summary_of_needs="Therapy")
+                      child_developmental_needs="Trauma", summary_of_needs="Therapy")
     assessment_submit(assessment=assessment, by=priya, now=at(date(2026, 6, 15)))
     assessment_approve(assessment=assessment, by=tom, now=at(date(2026, 6, 16)))
     notice = notice_issue(request=request, by=priya, now=at(date(2026, 6, 17)), issued_date=date(2026, 6, 17),
-                                   statement_of_needs="Needs therapy", proposed_services="DDP")
+                          statement_of_needs="Needs therapy", proposed_services="DDP")
     notice_record_response(notice=notice, response=NoticeStatus.PERSON_SATISFIED,
-                                    response_date=date(2026, 6, 20), by=priya, now=at(date(2026, 6, 20)))
+                           response_date=date(2026, 6, 20), by=priya, now=at(date(2026, 6, 20)))
     decision = decision_record(notice=notice, outcome=DecisionOutcome.PROVIDE, reasons="Meets need",
-                                        decided_date=date(2026, 6, 21), by=priya, now=at(date(2026, 6, 21)))
+                               decided_date=date(2026, 6, 21), by=priya, now=at(date(2026, 6, 21)))
     decision_approve(decision=decision, by=tom, now=at(date(2026, 6, 22)))
     plan = plan_create(request=request, by=priya, now=at(date(2026, 6, 23)), start_date=date(2026, 7, 1),
-                                first_review_date=date(2027, 1, 1), emotional_behavioural="Regulation")
+                       first_review_date=date(2027, 1, 1), emotional_behavioural="Regulation")
     planned_service_add(plan=plan, by=priya, now=at(date(2026, 6, 23)),
-                                 service_type=ServiceType.objects.get(code="ddp"), frequency="Weekly",
-                                 estimated_cost=Decimal("2400.005"))
+                        service_type=ServiceType.objects.get(code="ddp"), frequency="Weekly",
+                        estimated_cost=Decimal("2400.005"))
     outcome_measure_add(plan=plan, by=priya, now=at(date(2026, 6, 23)), name="SDQ total difficulties",
-                                 baseline_score=Decimal("24"), baseline_date=date(2026, 6, 10),
-                                 target_score=Decimal("16"))
+                        baseline_score=Decimal("24"), baseline_date=date(2026, 6, 10),
+                        target_score=Decimal("16"))
     return plan_activate(plan=plan, by=priya, now=at(date(2026, 6, 24)))
 
 
@@ -258,7 +258,7 @@ class TestProcess:
         request = SupportRequestFactory(responsible_authority=kent, child__household__responsible_authority=kent)
         assessment = assessment_start(request=request, by=priya, now=NOW, started_date=date(2026, 11, 1))
         assessment_update(assessment=assessment, by=tom, now=NOW, summary_of_needs="Rewritten by Tom",
-                                   needs_of_person="Attachment")
+                          needs_of_person="Attachment")
         assessment_submit(assessment=assessment, by=priya, now=NOW)
         with pytest.raises(SelfApproval, match="You changed this"):
             assessment_approve(assessment=assessment, by=tom, now=NOW)
@@ -268,8 +268,8 @@ class TestProcess:
     def test_a_manager_who_resubmitted_a_decision_cannot_approve_it(self, kent, priya, tom):  # type: ignore[no-untyped-def]
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent, status=NoticeStatus.WINDOW_ENDED)
         decision = decision_record(notice=notice, outcome="provide", reasons="Therapy",
-                                            decided_date=notice.window_end_date + timedelta(days=1), by=priya,
-                                            now=NOW)
+                                   decided_date=notice.window_end_date + timedelta(days=1), by=priya,
+                                   now=NOW)
         decision_return(decision=decision, reason="Say which therapy", by=tom, now=NOW)
         decision_resubmit(decision=decision, outcome="provide", reasons="DDP, by Tom", by=tom, now=NOW)
         with pytest.raises(SelfApproval, match="You changed this"):
@@ -305,23 +305,23 @@ class TestProcess:
         assessment = SubmittedAssessmentFactory(request__responsible_authority=kent)
         with pytest.raises(InvalidTransition, match="must approve the assessment first"):
             notice_issue(request=assessment.request, by=priya, now=NOW, issued_date=date(2026, 11, 1),
-                                  statement_of_needs="x")
+                         statement_of_needs="x")
 
     def test_the_notice_window_is_28_days_by_default_and_configurable(self, kent, priya, settings):  # type: ignore[no-untyped-def]
         assessment = ApprovedAssessmentFactory(request__responsible_authority=kent)
         notice = notice_issue(request=assessment.request, by=priya, now=NOW, issued_date=date(2026, 11, 1),
-                                       statement_of_needs="x")
+                              statement_of_needs="x")
         assert notice.window_end_date == date(2026, 11, 29)
         settings.REPRESENTATION_WINDOW_DAYS = 14
         other = ApprovedAssessmentFactory(request__responsible_authority=kent)
         assert notice_issue(request=other.request, by=priya, now=NOW, issued_date=date(2026, 11, 1),
-                                     statement_of_needs="x").window_end_date == date(2026, 11, 15)
+                            statement_of_needs="x").window_end_date == date(2026, 11, 15)
 
     def test_no_decision_while_the_window_is_open(self, kent, priya):  # type: ignore[no-untyped-def]
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent)
         with pytest.raises(InvalidTransition, match="No decision yet"):
             decision_record(notice=notice, outcome="provide", reasons="x", decided_date=notice.issued_date,
-                                     by=priya, now=NOW)
+                            by=priya, now=NOW)
 
     def test_the_window_ends_only_after_its_last_day(self, kent):  # type: ignore[no-untyped-def]
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent)
@@ -335,7 +335,7 @@ class TestProcess:
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent,
                                    status=NoticeStatus.PERSON_SATISFIED, response_date=date(2026, 11, 1))
         decision = decision_record(notice=notice, outcome="provide", reasons="x",
-                                            decided_date=date(2026, 11, 2), by=tom, now=NOW)
+                                   decided_date=date(2026, 11, 2), by=tom, now=NOW)
         with pytest.raises(SelfApproval):
             decision_approve(decision=decision, by=tom, now=NOW)
 
@@ -343,15 +343,15 @@ class TestProcess:
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent, status=NoticeStatus.WINDOW_ENDED)
         with pytest.raises(ValidationError) as refused:
             decision_record(notice=notice, outcome="provide", reasons="Therapy",
-                                     decided_date=notice.window_end_date, by=priya, now=NOW)
+                            decided_date=notice.window_end_date, by=priya, now=NOW)
         assert "on or after" in str(refused.value)
         assert not Decision.objects.exists()
 
     def test_deciding_not_to_provide_closes_the_request(self, kent, priya, tom):  # type: ignore[no-untyped-def]
         notice = OpenNoticeFactory(assessment__request__responsible_authority=kent, status=NoticeStatus.WINDOW_ENDED)
         decision = decision_record(notice=notice, outcome="not_provide", reasons="Needs met by school",
-                                            decided_date=notice.window_end_date + timedelta(days=1), by=priya,
-                                            now=NOW)
+                                   decided_date=notice.window_end_date + timedelta(days=1), by=priya,
+                                   now=NOW)
         decision_approve(decision=decision, by=tom, now=NOW)
         notice.request.refresh_from_db()
         assert notice.request.stage == RequestStage.CLOSED
@@ -365,7 +365,7 @@ class TestProcess:
         plan = full_process(okafor_lane, priya, tom)
         with pytest.raises(ValidationError) as error:
             review_schedule(plan=plan, due_date=date(2026, 6, 30), reason="change_of_circumstances",
-                                     by=priya, now=NOW)
+                            by=priya, now=NOW)
         assert "due_date" in error.value.message_dict
         assert plan.reviews.count() == 1
 
@@ -382,7 +382,7 @@ class TestProcess:
         review = plan.reviews.get()
         measure = plan.measures.get()
         review_complete(review=review, completed_date=date(2026, 11, 20), outcome=ReviewOutcome.CONTINUE,
-                                 by=priya, now=NOW, scores={measure.pk: Decimal("19")})
+                        by=priya, now=NOW, scores={measure.pk: Decimal("19")})
         assert OutcomeScore.objects.get().score == Decimal("19")
         assert list(plan.reviews.filter(status=ReviewStatus.DUE).values_list("due_date", flat=True)) == [
             date(2027, 11, 20)]
@@ -391,7 +391,7 @@ class TestProcess:
         plan = full_process(okafor_lane, priya, tom)
         measure = plan.measures.get()
         review_complete(review=plan.reviews.get(), completed_date=date(2026, 11, 20),
-                                 outcome=ReviewOutcome.REVISE, by=priya, now=NOW, scores={measure.pk: Decimal("20")})
+                        outcome=ReviewOutcome.REVISE, by=priya, now=NOW, scores={measure.pk: Decimal("20")})
         new = SupportPlan.objects.get(version=2)
         assert new.status == PlanStatus.DRAFT and new.revision_of == plan
         assert new.measures.get().baseline_score == Decimal("20")
@@ -414,7 +414,7 @@ class TestProcess:
     def test_ending_the_plan_at_review_closes_the_request(self, okafor_lane, priya, tom):  # type: ignore[no-untyped-def]
         plan = full_process(okafor_lane, priya, tom)
         review_complete(review=plan.reviews.get(), completed_date=date(2026, 11, 20),
-                                 outcome=ReviewOutcome.END, notes="Goals met", by=priya, now=NOW)
+                        outcome=ReviewOutcome.END, notes="Goals met", by=priya, now=NOW)
         plan.refresh_from_db()
         plan.request.refresh_from_db()
         assert (plan.status, plan.end_date) == (PlanStatus.ENDED, date(2026, 11, 20))
@@ -424,9 +424,9 @@ class TestProcess:
 class TestUrgentPath:
     def test_urgent_support_comes_before_the_notice_and_the_full_plan_replaces_it(self, okafor_lane, priya, tom):  # type: ignore[no-untyped-def]
         request = request_create(by=priya, now=NOW, child=okafor_lane, received_date=date(2026, 11, 2),
-                                          requester="adoptive_parent", summary="Placement at risk", urgent=True)
+                                 requester="adoptive_parent", summary="Placement at risk", urgent=True)
         interim = plan_create(request=request, by=priya, now=NOW, start_date=date(2026, 11, 3),
-                                       interim=True, likely_needs="Crisis support")
+                              interim=True, likely_needs="Crisis support")
         plan_activate(plan=interim, by=priya, now=NOW)
         request.refresh_from_db()
         assert request.stage == RequestStage.URGENT_SUPPORT
@@ -435,12 +435,12 @@ class TestUrgentPath:
         assessment_submit(assessment=assessment, by=priya, now=at(date(2026, 11, 6)))
         assessment_approve(assessment=assessment, by=tom, now=at(date(2026, 11, 9)))
         notice = notice_issue(request=request, by=priya, now=NOW, issued_date=date(2026, 11, 10),
-                                       statement_of_needs="x")
+                              statement_of_needs="x")
         notice_record_response(notice=notice, response=NoticeStatus.REPRESENTATIONS_RECEIVED,
-                                        representations="Want more sessions", response_date=date(2026, 11, 12),
-                                        by=priya, now=NOW)
+                               representations="Want more sessions", response_date=date(2026, 11, 12),
+                               by=priya, now=NOW)
         decision = decision_record(notice=notice, outcome="provide", reasons="x",
-                                            decided_date=date(2026, 11, 13), by=priya, now=NOW)
+                                   decided_date=date(2026, 11, 13), by=priya, now=NOW)
         decision_approve(decision=decision, by=tom, now=NOW)
         plan = plan_create(request=request, by=priya, now=NOW, start_date=date(2026, 11, 16))
         plan_activate(plan=plan, by=priya, now=NOW)
