@@ -12,7 +12,9 @@ from moneyed import Money
 
 from core.demo import DemoContext
 from organisations.models import Authority, Provider, Role, User
-from support.models import ApprovalStatus, Assessment, Child, Household, RequestStage, ServiceType, SupportRequest
+from support.models import Assessment, Child, Household, ServiceType, SupportRequest
+from support.models.assessments import ApprovalStatus
+from support.models.requests import RequestStage
 
 from .models.applications import ASFApplication, Status
 from .services.decisions import application_approve, application_reject

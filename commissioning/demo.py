@@ -16,7 +16,9 @@ from moneyed import Money
 
 from core.demo import DemoContext
 from organisations.models import Provider, Role, User
-from support.models import OPEN_STAGES, PlannedService, ServiceCategory, ServiceType, SupportRequest
+from support.models import PlannedService, ServiceType, SupportRequest
+from support.models.catalogue import ServiceCategory
+from support.models.requests import OPEN_STAGES
 
 from . import selectors, services
 from .models import Referral

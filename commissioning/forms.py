@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 
 from core.forms import GovukDateField, GovukForm
 from organisations.models import Provider
-from support.models import ServiceCategory, ServiceType
+from support.models import ServiceType
+from support.models.catalogue import ServiceCategory
 
 NOTES_HELP = (
     "Only what the provider needs to deliver the service (for example, when the person can be contacted). "

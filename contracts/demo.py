@@ -16,7 +16,8 @@ from moneyed import Money
 
 from core.demo import DemoContext
 from organisations.models import Authority, Provider, User
-from support.models import ServiceCategory, ServiceType
+from support.models import ServiceType
+from support.models.catalogue import ServiceCategory
 
 from . import services
 from .models import (

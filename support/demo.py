@@ -14,8 +14,16 @@ from django.utils import timezone
 from core.demo import DemoContext
 from organisations.models import Authority, User
 
-from . import services
-from .models import Household, NoticeStatus, Person, ServiceType
+from .models import Household, Person, ServiceType
+from .models.notices import NoticeStatus
+from .services.assessments import assessment_approve, assessment_start, assessment_submit, assessment_update
+from .services.decisions import decision_approve, decision_record, decision_return
+from .services.families import child_create, household_create, legal_order_add
+from .services.notices import notice_end_window, notice_issue, notice_record_response
+from .services.people import person_create
+from .services.plans import outcome_measure_add, plan_activate, plan_create, planned_service_add
+from .services.requests import request_create, request_withdraw
+from .services.reviews import review_complete
 
 # Stages a demo request is taken to, in process order.
 STAGES = (
@@ -122,27 +130,27 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
     """Take a new request for `child` to the family's stage, one service call per step."""
     stage = family.stage
     d = today - timedelta(days=RECEIVED_DAYS_AGO[stage])
-    request = services.request_create(by=sw, now=_at(d), child=child, received_date=d, requester="adoptive_parent",
-                                      urgent=family.urgent,
-                                      summary=f"{family.carer} asks for help with {child.first_name}'s behaviour at "
-                                              "home and at school, and with understanding their early life.")
+    request = request_create(by=sw, now=_at(d), child=child, received_date=d, requester="adoptive_parent",
+                             urgent=family.urgent,
+                             summary=f"{family.carer} asks for help with {child.first_name}'s behaviour at "
+                                     "home and at school, and with understanding their early life.")
     if stage == "received":
         return
     if stage == "withdrawn":
-        services.request_withdraw(request=request, reason="The family found support through school", by=sw,
-                                  now=_at(d + timedelta(days=5)))
+        request_withdraw(request=request, reason="The family found support through school", by=sw,
+                         now=_at(d + timedelta(days=5)))
         return
     if family.urgent:
-        interim = services.plan_create(request=request, by=sw, now=_at(d + timedelta(days=1)),
-                                       start_date=d + timedelta(days=1), interim=True,
-                                       likely_needs="Crisis support while the assessment is done")
-        services.planned_service_add(plan=interim, by=sw, now=_at(d + timedelta(days=1)),
-                                     service_type=ServiceType.objects.get(code="therapeutic-parenting"),
-                                     frequency="Twice weekly for 4 weeks", estimated_cost=Decimal("800.00"))
-        services.plan_activate(plan=interim, by=sw, now=_at(d + timedelta(days=1)))
-    assessment = services.assessment_start(request=request, by=sw, now=_at(d + timedelta(days=2)),
-                                           started_date=d + timedelta(days=2))
-    services.assessment_update(
+        interim = plan_create(request=request, by=sw, now=_at(d + timedelta(days=1)),
+                              start_date=d + timedelta(days=1), interim=True,
+                              likely_needs="Crisis support while the assessment is done")
+        planned_service_add(plan=interim, by=sw, now=_at(d + timedelta(days=1)),
+                            service_type=ServiceType.objects.get(code="therapeutic-parenting"),
+                            frequency="Twice weekly for 4 weeks", estimated_cost=Decimal("800.00"))
+        plan_activate(plan=interim, by=sw, now=_at(d + timedelta(days=1)))
+    assessment = assessment_start(request=request, by=sw, now=_at(d + timedelta(days=2)),
+                                  started_date=d + timedelta(days=2))
+    assessment_update(
         assessment=assessment, by=sw, now=_at(d + timedelta(days=8)),
         needs_of_person=f"{child.first_name} struggles to regulate emotions and to trust adults.",
         needs_of_family="The parents need strategies for therapeutic parenting and some respite.",
@@ -156,13 +164,13 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
     )
     if stage in ("assessing", "urgent_support"):
         return
-    services.assessment_submit(assessment=assessment, by=sw, now=_at(d + timedelta(days=20)))
+    assessment_submit(assessment=assessment, by=sw, now=_at(d + timedelta(days=20)))
     if stage == "assessment_submitted":
         return
-    services.assessment_approve(assessment=assessment, by=tm, now=_at(d + timedelta(days=22)))
+    assessment_approve(assessment=assessment, by=tm, now=_at(d + timedelta(days=22)))
     if stage == "assessment_approved":
         return
-    notice = services.notice_issue(
+    notice = notice_issue(
         request=request, by=sw, now=_at(d + timedelta(days=23)), issued_date=d + timedelta(days=23),
         statement_of_needs=assessment.summary_of_needs or "Therapeutic support",
         proposed_services="Specialist assessment, then Dyadic Developmental Psychotherapy",
@@ -171,14 +179,14 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
         return
     if stage == "not_provided":
         decided = notice.window_end_date + timedelta(days=1)
-        services.notice_end_window(notice=notice, by=None, now=_at(decided))
+        notice_end_window(notice=notice, by=None, now=_at(decided))
     else:
         decided = d + timedelta(days=30)
-        services.notice_record_response(notice=notice, response=NoticeStatus.PERSON_SATISFIED, response_date=decided,
-                                        by=sw, now=_at(decided))
+        notice_record_response(notice=notice, response=NoticeStatus.PERSON_SATISFIED, response_date=decided,
+                               by=sw, now=_at(decided))
     if stage == "notice_answered":
         return
-    decision = services.decision_record(
+    decision = decision_record(
         notice=notice, by=sw, now=_at(decided), decided_date=decided,
         outcome="not_provide" if stage == "not_provided" else "provide",
         reasons=("Needs are met by the school's support and the core offer" if stage == "not_provided"
@@ -186,45 +194,45 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
     if stage == "decision_submitted":
         return
     if stage == "decision_returned":
-        services.decision_return(decision=decision, by=tm, now=_at(decided + timedelta(days=1)),
-                                 reason="Say which representations were considered")
+        decision_return(decision=decision, by=tm, now=_at(decided + timedelta(days=1)),
+                        reason="Say which representations were considered")
         return
-    services.decision_approve(decision=decision, by=tm, now=_at(decided + timedelta(days=1)))
+    decision_approve(decision=decision, by=tm, now=_at(decided + timedelta(days=1)))
     if stage in ("decided", "not_provided"):
         return
     start = decided + timedelta(days=5)
     review = (today + timedelta(days=6)) if stage == "plan_in_place" else start + timedelta(days=182)
-    plan = services.plan_create(
+    plan = plan_create(
         request=request, by=sw, now=_at(start), start_date=start, first_review_date=review,
         emotional_behavioural=f"Help {child.first_name} to manage big feelings at home and at school.",
         identity="Life story work when the therapist advises.",
         education="School to use the therapist's strategies; designated teacher involved.",
         contact="Letterbox contact with birth mother twice a year continues.",
         likely_needs="Further therapy likely at adolescence.")
-    services.planned_service_add(plan=plan, by=sw, now=_at(start),
-                                 service_type=ServiceType.objects.get(code="specialist-assessment"),
-                                 frequency="Once", estimated_cost=Decimal("2500.00"))
-    services.planned_service_add(plan=plan, by=sw, now=_at(start), service_type=ServiceType.objects.get(code="ddp"),
-                                 frequency="Fortnightly for 6 months", estimated_cost=Decimal("500.00"))
-    services.planned_service_add(plan=plan, by=sw, now=_at(start),
-                                 service_type=ServiceType.objects.get(code="support-groups"),
-                                 frequency="Monthly", estimated_cost=Decimal("0.00"), signposted=True,
-                                 provider_note="Adoption UK local group")
-    services.outcome_measure_add(plan=plan, by=sw, now=_at(start), name="SDQ total difficulties",
-                                 baseline_score=Decimal("24"), baseline_date=d + timedelta(days=8),
-                                 target_score=Decimal("16"))
+    planned_service_add(plan=plan, by=sw, now=_at(start),
+                        service_type=ServiceType.objects.get(code="specialist-assessment"),
+                        frequency="Once", estimated_cost=Decimal("2500.00"))
+    planned_service_add(plan=plan, by=sw, now=_at(start), service_type=ServiceType.objects.get(code="ddp"),
+                        frequency="Fortnightly for 6 months", estimated_cost=Decimal("500.00"))
+    planned_service_add(plan=plan, by=sw, now=_at(start),
+                        service_type=ServiceType.objects.get(code="support-groups"),
+                        frequency="Monthly", estimated_cost=Decimal("0.00"), signposted=True,
+                        provider_note="Adoption UK local group")
+    outcome_measure_add(plan=plan, by=sw, now=_at(start), name="SDQ total difficulties",
+                        baseline_score=Decimal("24"), baseline_date=d + timedelta(days=8),
+                        target_score=Decimal("16"))
     if stage == "plan_draft":
         return
-    plan = services.plan_activate(plan=plan, by=sw, now=_at(start))
+    plan = plan_activate(plan=plan, by=sw, now=_at(start))
     if stage == "plan_ended":
         first = plan.reviews.get()
         measure = plan.measures.get()
-        services.review_complete(review=first, completed_date=start + timedelta(days=182), outcome="continue",
-                                 by=sw, now=_at(start + timedelta(days=182)), scores={measure.pk: Decimal("19")})
+        review_complete(review=first, completed_date=start + timedelta(days=182), outcome="continue",
+                        by=sw, now=_at(start + timedelta(days=182)), scores={measure.pk: Decimal("19")})
         second = plan.reviews.filter(status="due").get()
-        services.review_complete(review=second, completed_date=start + timedelta(days=330), outcome="end",
-                                 notes="Goals met: SDQ within the normal range", by=sw,
-                                 now=_at(start + timedelta(days=330)), scores={measure.pk: Decimal("14")})
+        review_complete(review=second, completed_date=start + timedelta(days=330), outcome="end",
+                        notes="Goals met: SDQ within the normal range", by=sw,
+                        now=_at(start + timedelta(days=330)), scores={measure.pk: Decimal("14")})
 
 
 def _family(ctx: DemoContext, family: Family, authorities: dict[str, Authority], users: dict[str, User]) -> Any:
@@ -232,22 +240,22 @@ def _family(ctx: DemoContext, family: Family, authorities: dict[str, Authority],
         return None
     sw, tm = users[f"{family.authority}.social_worker"], users[f"{family.authority}.team_manager"]
     now = _at(ctx.today)
-    household = services.household_create(
+    household = household_create(
         by=sw, now=now, family_name=family.family_name, carer_one_name=family.carer,
         arrangement={"special_guardianship": "special_guardianship",
                      "child_arrangements": "child_arrangements"}.get(family.order_kind, "adoption"),
         address_line_1=f"{len(family.family_name) * 3} Station Road", town=family.town, postcode=family.postcode,
         residence_authority=authorities[family.lives_in], residence_from_date=family.moved_in)
-    child = services.child_create(household=household, by=sw, now=now, first_name=family.child,
-                                  last_name=family.family_name, date_of_birth=family.born,
-                                  ehc_plan_start_date=date(2022, 9, 1) if family.born.year <= 2012 else None)
+    child = child_create(household=household, by=sw, now=now, first_name=family.child,
+                         last_name=family.family_name, date_of_birth=family.born,
+                         ehc_plan_start_date=date(2022, 9, 1) if family.born.year <= 2012 else None)
     if family.order_kind in ("adoption", "special_guardianship"):
-        services.legal_order_add(child=child, by=sw, now=now, kind="placement",
-                                 order_date=max(family.born + timedelta(days=400),
-                                                family.order_date - timedelta(days=300)),
-                                 placing_authority=authorities[family.placing or family.authority])
-    services.legal_order_add(child=child, by=sw, now=now, kind=family.order_kind, order_date=family.order_date,
-                             placing_authority=authorities[family.placing] if family.placing else None)
+        legal_order_add(child=child, by=sw, now=now, kind="placement",
+                        order_date=max(family.born + timedelta(days=400),
+                                       family.order_date - timedelta(days=300)),
+                        placing_authority=authorities[family.placing or family.authority])
+    legal_order_add(child=child, by=sw, now=now, kind=family.order_kind, order_date=family.order_date,
+                    placing_authority=authorities[family.placing] if family.placing else None)
     child.refresh_from_db()
     _walk(family=family, child=child, sw=sw, tm=tm, today=ctx.today)
     ctx.count("support families", True)
@@ -276,12 +284,12 @@ def seed(ctx: DemoContext) -> None:
     kent, sw = authorities["kent"], users["kent.social_worker"]
     if not Person.objects.filter(first_name="Stacey", last_name="Marsh", authority=kent).exists():
         daniel = children.get("Okafor-Lane") or Household.objects.get(family_name="Okafor-Lane").children.first()
-        mother = services.person_create(by=sw, now=_at(ctx.today), kind="birth_parent", first_name="Stacey",
-                                        last_name="Marsh", authority=kent, related_child=daniel,
-                                        notes="Asked for support after the adoption order; agreed to a referral.")
+        mother = person_create(by=sw, now=_at(ctx.today), kind="birth_parent", first_name="Stacey",
+                               last_name="Marsh", authority=kent, related_child=daniel,
+                               notes="Asked for support after the adoption order; agreed to a referral.")
         received = ctx.today - timedelta(days=2)
-        services.request_create(by=sw, now=_at(received), person=mother, received_date=received,
-                                requester="birth_parent",
-                                summary="Independent birth parent support and counselling (Barnardo's CAFIS)")
+        request_create(by=sw, now=_at(received), person=mother, received_date=received,
+                       requester="birth_parent",
+                       summary="Independent birth parent support and counselling (Barnardo's CAFIS)")
         ctx.count("support people", True)
     ctx.say(f"Support: {Household.objects.count()} families in the demo.")

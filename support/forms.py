@@ -11,20 +11,15 @@ from django import forms
 from core.forms import GovukDateField, GovukForm
 from organisations.models import Authority, Provider, Role, User
 
-from .models import (
-    PLAN_SECTIONS,
-    REG14_SECTIONS,
-    Arrangement,
-    DecisionOutcome,
-    NoticeStatus,
-    OrderKind,
-    PersonKind,
-    Requester,
-    RequestStage,
-    ReviewOutcome,
-    ReviewReason,
-    ServiceType,
-)
+from .models import ServiceType
+from .models.assessments import REG14_SECTIONS
+from .models.decisions import DecisionOutcome
+from .models.families import Arrangement, PersonKind
+from .models.notices import NoticeStatus
+from .models.orders import OrderKind
+from .models.plans import PLAN_SECTIONS
+from .models.requests import Requester, RequestStage
+from .models.reviews import ReviewOutcome, ReviewReason
 
 
 def _text(label: str, *, required: bool = True, help_text: str = "", rows: int = 4) -> forms.CharField:

@@ -16,25 +16,24 @@ from organisations.models import Role
 
 from . import rules
 from .models import (
-    OPEN_STAGES,
-    ApprovalStatus,
     Assessment,
     Child,
     Decision,
     Household,
     LegalOrder,
     NoticeOfProposal,
-    NoticeStatus,
     Person,
-    PlanStatus,
-    RequestStage,
     ResidencePeriod,
     Review,
-    ReviewStatus,
     StatusChange,
     SupportPlan,
     SupportRequest,
 )
+from .models.assessments import ApprovalStatus
+from .models.notices import NoticeStatus
+from .models.plans import PlanStatus
+from .models.requests import OPEN_STAGES, RequestStage
+from .models.reviews import ReviewStatus
 
 
 def _request_rows(qs: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
@@ -136,10 +135,8 @@ _SUBJECT_NAMES = {
 
 
 def _state_label(subject: str, state: str) -> str:
-    from . import models as m
-
-    choices = {"supportrequest": m.RequestStage, "assessment": m.ApprovalStatus, "decision": m.ApprovalStatus,
-               "noticeofproposal": m.NoticeStatus, "supportplan": m.PlanStatus, "review": m.ReviewStatus}[subject]
+    choices = {"supportrequest": RequestStage, "assessment": ApprovalStatus, "decision": ApprovalStatus,
+               "noticeofproposal": NoticeStatus, "supportplan": PlanStatus, "review": ReviewStatus}[subject]
     try:
         return str(choices(state).label)
     except ValueError:

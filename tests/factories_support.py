@@ -10,28 +10,28 @@ from moneyed import Money
 
 from organisations.models import Role
 from support.models import (
-    ApprovalStatus,
     Assessment,
     Child,
     Decision,
-    DecisionOutcome,
     Household,
     LegalOrder,
     NoticeOfProposal,
-    NoticeStatus,
-    OrderKind,
     OutcomeMeasure,
     Person,
-    PersonKind,
     PlannedService,
-    PlanStatus,
-    RequestStage,
     ResidencePeriod,
     Review,
     ServiceType,
     SupportPlan,
     SupportRequest,
 )
+from support.models.assessments import ApprovalStatus
+from support.models.decisions import DecisionOutcome
+from support.models.families import PersonKind
+from support.models.notices import NoticeStatus
+from support.models.orders import OrderKind
+from support.models.plans import PlanStatus
+from support.models.requests import RequestStage
 from tests.factories import AuthorityFactory, UserFactory
 
 

@@ -16,7 +16,8 @@ from claims.models.applications import Status
 from contracts import services as contract_services
 from core.home import panels_for
 from organisations.models import Role
-from support.models import ApprovalStatus, RequestStage
+from support.models.assessments import ApprovalStatus
+from support.models.requests import RequestStage
 from tests.factories import (
     AuthorityFactory,
     PartnershipFactory,

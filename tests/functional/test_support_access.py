@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from organisations.models import Role
-from support.models import NoticeStatus
+from support.models.notices import NoticeStatus
 from support.urls import urlpatterns
 from tests.factories import AuthorityFactory, ProviderUserFactory, UserFactory
 from tests.factories_support import (

@@ -10,18 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations.models import Role
-from support.models import (
-    ApprovalStatus,
-    Child,
-    Household,
-    LegalOrder,
-    PlanStatus,
-    RequestStage,
-    Review,
-    ServiceType,
-    SupportPlan,
-    SupportRequest,
-)
+from support.models import Child, Household, LegalOrder, Review, ServiceType, SupportPlan, SupportRequest
+from support.models.assessments import ApprovalStatus
+from support.models.plans import PlanStatus
+from support.models.requests import RequestStage
 from tests.factories import AuthorityFactory, UserFactory
 from tests.factories_support import (
     ActivePlanFactory,

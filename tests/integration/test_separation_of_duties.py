@@ -24,7 +24,9 @@ from contracts import services as contracts
 from ledger import services as ledger
 from ledger.models import AccountCode, Transaction
 from organisations.models import Role
-from support import services as support
+from support.services.assessments import assessment_approve
+from support.services.decisions import decision_approve
+from support.services.errors import SelfApproval, SupportError
 from tests.bad_inputs.conftest import changed, table_counts
 from tests.factories import ProviderUserFactory, UserFactory
 from tests.factories_claims import at, build, gbp, world
@@ -51,16 +53,16 @@ def refused(exc: type[BaseException] | tuple[type[BaseException], ...], call: An
 class TestNobodyApprovesTheirOwnWork:
     def test_an_assessment_author_who_is_a_manager_cannot_approve_it(self, kent):
         assessment = SubmittedAssessmentFactory(author=kent.manager, request__child=kent.child)
-        message = refused(support.SelfApproval, lambda: support.assessment_approve(
+        message = refused(SelfApproval, lambda: assessment_approve(
             assessment=assessment, by=kent.manager, now=at(date(2025, 5, 2))))
         assert "another team manager" in message
         other = UserFactory(role=Role.TEAM_MANAGER, authority=assessment.responsible_authority)
-        approved = support.assessment_approve(assessment=assessment, by=other, now=at(date(2025, 5, 2)))
+        approved = assessment_approve(assessment=assessment, by=other, now=at(date(2025, 5, 2)))
         assert approved.approved_by == other
 
     def test_a_social_worker_cannot_approve_an_assessment(self, kent):
         assessment = SubmittedAssessmentFactory(request__child=kent.child)
-        refused(support.SupportError, lambda: support.assessment_approve(
+        refused(SupportError, lambda: assessment_approve(
             assessment=assessment, by=kent.social_worker, now=at(date(2025, 5, 2))))
 
     def test_a_decision_author_cannot_approve_it(self):
@@ -68,7 +70,7 @@ class TestNobodyApprovesTheirOwnWork:
         author = decision.author
         author.role = Role.TEAM_MANAGER
         author.save()
-        message = refused(support.SelfApproval, lambda: support.decision_approve(
+        message = refused(SelfApproval, lambda: decision_approve(
             decision=decision, by=author, now=at(decision.decided_date)))
         assert "another team manager" in message
 
