@@ -35,6 +35,8 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
         if deselected:
             config.hook.pytest_deselected(items=deselected)
         items[:] = keep
+    if not config.pluginmanager.hasplugin("xdist"):  # `-p no:xdist`: no groups to keep
+        return
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
