@@ -13,7 +13,8 @@ from moneyed import Money
 
 from claims import services as claims
 from claims.models import Status
-from commissioning import services as commissioning
+from commissioning.services import spot_purchases
+from commissioning.services.errors import SpotPurchaseError
 from contracts import services as contracts
 from ledger import services as ledger
 from ledger.models import AccountCode, Transaction
@@ -88,14 +89,14 @@ class TestNobodyApprovesTheirOwnWork:
         requester = spot.requested_by
         requester.role = Role.TEAM_MANAGER
         requester.save()
-        message = refused(commissioning.SpotPurchaseError, lambda: commissioning.spot_purchase_approve(
+        message = refused(SpotPurchaseError, lambda: spot_purchases.spot_purchase_approve(
             spot_purchase=spot, by=requester, now=NOW))
         assert "another manager" in message
 
     def test_a_social_worker_cannot_approve_a_spot_purchase(self):
         spot = RequestedSpotPurchaseFactory()
         worker = UserFactory(role=Role.SOCIAL_WORKER, authority=spot.referral.authority)
-        refused(commissioning.SpotPurchaseError, lambda: commissioning.spot_purchase_approve(
+        refused(SpotPurchaseError, lambda: spot_purchases.spot_purchase_approve(
             spot_purchase=spot, by=worker, now=NOW))
 
     def test_whoever_calculated_an_apportionment_cannot_approve_it(self, kent):
