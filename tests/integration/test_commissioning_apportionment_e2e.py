@@ -9,7 +9,7 @@ import pytest
 from moneyed import Money
 from openpyxl import load_workbook
 
-from commissioning import services
+from commissioning.services import drafting, responses
 from contracts import services as contract_services
 from contracts.models import UsageMeasure
 from organisations.models import Role
@@ -39,14 +39,14 @@ def test_referrals_accepted_feed_the_apportionment_spreadsheet():  # type: ignor
     for authority, count, declined in ((kent, 3, 0), (medway, 1, 0), (bexley, 2, 1)):
         for n in range(count):
             service = PlannedServiceFactory(plan__request__child__household__responsible_authority=authority)
-            referral = services.referral_create_from_plan(planned_service=service, by=workers[authority.pk],
+            referral = drafting.referral_create_from_plan(planned_service=service, by=workers[authority.pk],
                                                           now=at(date(2026, 5, 1)))
             assert referral.contract == contract
-            services.referral_send(referral=referral, by=workers[authority.pk], now=at(date(2026, 5, 2)))
+            drafting.referral_send(referral=referral, by=workers[authority.pk], now=at(date(2026, 5, 2)))
             if n < declined:
-                services.referral_decline(referral=referral, by=staff, now=at(date(2026, 5, 5)), reason="Full")
+                responses.referral_decline(referral=referral, by=staff, now=at(date(2026, 5, 5)), reason="Full")
                 continue
-            services.referral_accept(referral=referral, by=staff, now=at(date(2026, 5, 6)))
+            responses.referral_accept(referral=referral, by=staff, now=at(date(2026, 5, 6)))
             accepted_keys.setdefault(authority.name, []).append(f"commissioning.referral:{referral.pk}:accepted")
 
     lead = UserFactory(authority=kent, role=Role.LEAD_COMMISSIONER)

@@ -19,7 +19,8 @@ from claims.services.errors import ClaimsError, InvalidTransition, NotPermitted
 from claims.services.invoices import invoice_approve, invoice_pay, invoice_record
 from claims.services.remittances import remittance_import
 from claims.services.submission import application_manager_approve, application_send_to_manager
-from commissioning import services as commissioning
+from commissioning.services import spot_purchases
+from commissioning.services.errors import SpotPurchaseError
 from contracts import services as contracts
 from ledger import services as ledger
 from ledger.models import AccountCode, Transaction
@@ -96,14 +97,14 @@ class TestNobodyApprovesTheirOwnWork:
         requester = spot.requested_by
         requester.role = Role.TEAM_MANAGER
         requester.save()
-        message = refused(commissioning.SpotPurchaseError, lambda: commissioning.spot_purchase_approve(
+        message = refused(SpotPurchaseError, lambda: spot_purchases.spot_purchase_approve(
             spot_purchase=spot, by=requester, now=NOW))
         assert "another manager" in message
 
     def test_a_social_worker_cannot_approve_a_spot_purchase(self):
         spot = RequestedSpotPurchaseFactory()
         worker = UserFactory(role=Role.SOCIAL_WORKER, authority=spot.referral.authority)
-        refused(commissioning.SpotPurchaseError, lambda: commissioning.spot_purchase_approve(
+        refused(SpotPurchaseError, lambda: spot_purchases.spot_purchase_approve(
             spot_purchase=spot, by=worker, now=NOW))
 
     def test_whoever_calculated_an_apportionment_cannot_approve_it(self, kent):
