@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from moneyed import Money
 
@@ -738,7 +737,7 @@ def _record_contract_spend(invoice: ProviderInvoice, *, line: ApplicationLine, a
     it: write the usage fact contracts reads (claims is above contracts, so claims writes it down)."""
     from contracts.models import UsageMeasure
     from contracts.selectors import contracts_for_routing
-    from contracts.services import usage_record
+    from contracts.services.usage import usage_record
 
     for contract in contracts_for_routing(on_date=invoice.invoice_date).filter(provider_id=line.provider_id):
         parties = {a.pk for a in contract.parties.all()} | {contract.lead_authority_id}
@@ -1028,21 +1027,6 @@ def open_applications_recheck(*, by: Any, now: datetime, reason: str) -> list[Sp
             old_authority=old_authority, new_fund=application.estimated_fund,
             new_authority=application.estimated_authority, by=by))
     return changed
-
-
-def decision_deadline(application: ASFApplication) -> date | None:
-    """The fund should decide within 20 working days of the (latest) submission."""
-    from core.workdays import add_working_days, bank_holidays_around
-
-    if application.submitted_date is None:
-        return None
-    return add_working_days(application.submitted_date, settings.ASF_DECISION_WORKING_DAYS,
-                            holidays=bank_holidays_around(application.submitted_date))
-
-
-def is_decision_overdue(application: ASFApplication, *, today: date) -> bool:
-    deadline = decision_deadline(application)
-    return application.status in AWAITING_DECISION and deadline is not None and today > deadline
 
 
 __all__ = [

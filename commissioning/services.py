@@ -17,7 +17,7 @@ from django_fsm import TransitionNotAllowed
 from moneyed import Money
 
 from contracts.models import UsageMeasure
-from contracts.services import InvalidUsage, usage_record
+from contracts.services.usage import InvalidUsage, usage_record
 from core.money import require_gbp
 from core.workdays import add_working_days, bank_holidays_around
 from organisations.models import Provider, Role, Scope

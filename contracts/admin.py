@@ -1,6 +1,6 @@
 """Back office for the register: import and export through django-import-export (every imported row saved by
 the register services), lifecycle transitions as admin actions through the services, history on every model.
-Usage records and apportionment runs are read-only here: they change only through their pages and services."""
+Usage records and apportionment runs are read-only here: they change only through their pages and register."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.utils import timezone
 from import_export.admin import ExportMixin, ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
 from .models import (
     ApportionmentLine,
     ApportionmentRun,
@@ -25,7 +24,9 @@ from .models import (
     ServiceElement,
     UsageRecord,
 )
+from .register.errors import ContractError
 from .resources import ContractResource, UsageExportResource
+from .services import register
 
 
 # The schedule's rows are added and corrected here but never deleted: a KPI's returns, an exercised extension and
@@ -79,14 +80,15 @@ class ContractAdmin(ImportExportMixin, SimpleHistoryAdmin):
         return field
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict:
-        return {**super().get_import_resource_kwargs(request, **kwargs), "by": request.user, "now": timezone.now()}
+        return {**super().get_import_resource_kwargs(request, **kwargs), "by": request.user, "now": timezone.now(),
+                "create": register.contract_create, "update": register.contract_update}
 
     def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
-        values = {name: getattr(obj, name) for name in services.CONTRACT_FIELDS}
+        values = {name: getattr(obj, name) for name in register.CONTRACT_FIELDS}
         if change:
-            services.contract_update(contract=obj, by=request.user, **values)
+            register.contract_update(contract=obj, by=request.user, **values)
         else:
-            created = services.contract_create(by=request.user, now=timezone.now(), **values)
+            created = register.contract_create(by=request.user, now=timezone.now(), **values)
             obj.pk = created.pk
             obj.status = created.status
 
@@ -97,24 +99,24 @@ class ContractAdmin(ImportExportMixin, SimpleHistoryAdmin):
         """The schedule's inline rows, then the parties through the register service (the lead always one)."""
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
-        services.contract_update(contract=form.instance, by=request.user,
+        register.contract_update(contract=form.instance, by=request.user,
                                  parties=list(form.cleaned_data.get("parties") or []))
 
     @admin.action(description="Make the selected planned contracts active")
     def activate(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, lambda c: services.contract_activate(contract=c, by=request.user,
+        self._each(request, queryset, lambda c: register.contract_activate(contract=c, by=request.user,
                                                                              now=timezone.now()))
 
     @admin.action(description="Record that the selected contracts have expired")
     def expire(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, lambda c: services.contract_expire(
+        self._each(request, queryset, lambda c: register.contract_expire(
             contract=c, by=request.user, today=timezone.localdate(), now=timezone.now()))
 
     def _each(self, request: HttpRequest, queryset: Any, change: Any) -> None:
         for contract in queryset.order_by("pk"):
             try:
                 change(contract)
-            except services.ContractError as exc:
+            except ContractError as exc:
                 self.message_user(request, f"{contract.reference}: {exc}", messages.ERROR)
 
 
