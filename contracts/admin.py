@@ -24,7 +24,7 @@ from .models import (
     ServiceElement,
     UsageRecord,
 )
-from .register.errors import ContractError
+from .services.errors import ContractError
 from .resources import ContractResource, UsageExportResource
 from .services import register
 
