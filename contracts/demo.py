@@ -30,8 +30,8 @@ from .models import (
     ProcurementRoute,
     RunStatus,
     UsageMeasure,
-    financial_year_of,
 )
+from .rules import financial_year_of
 from .services.monitoring import kpi_return_record
 from .services.register import contract_activate, contract_create, contract_expire
 from .services.runs import run_approve, run_calculate, run_create, run_recharge

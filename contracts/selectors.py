@@ -26,10 +26,8 @@ from .models import (
     ServiceElement,
     UsageMeasure,
     UsageRecord,
-    financial_year_label,
-    financial_year_of,
 )
-from .rules import add_months
+from .rules import add_months, financial_year_label, financial_year_of
 from .spreadsheets import RunSheet, SheetLine
 
 
