@@ -172,7 +172,7 @@ class ContractAdmin(ImportExportMixin, SimpleHistoryAdmin):
                       extra_context: dict | None) -> HttpResponse:
         """The form again as submitted, with each service's refusal on its row (as Django renders an invalid one)."""
         add = object_id is None
-        obj = None if add else self.get_object(request, unquote(object_id))
+        obj = None if object_id is None else self.get_object(request, unquote(object_id))
         form = refused.form
         if add:  # the contract created before the refusal was rolled back
             form.instance.pk, form.instance._state.adding = None, True

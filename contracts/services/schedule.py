@@ -72,7 +72,9 @@ def _delete(row: models.Model, *, by: Any) -> None:
 
 def _maximum_end(contract: Contract, *, leaving_out: int | None = None) -> date:
     """The end of the contract's maximum term: its end date with every option not yet taken up (but one)."""
-    options = contract.extension_options.filter(exercised_date__isnull=True).exclude(pk=leaving_out)
+    options = contract.extension_options.filter(exercised_date__isnull=True)
+    if leaving_out is not None:
+        options = options.exclude(pk=leaving_out)
     return maximum_end_date(end_date=contract.end_date,
                             option_months=options.order_by("decision_by_date", "pk").values_list("length_months",
                                                                                                    flat=True))
@@ -85,8 +87,8 @@ def _element_name(*, contract: Contract, name: str, element: ServiceElement | No
     name = (name or "").strip()
     if not name:
         raise ScheduleError("Enter the name of the service element.", field="name")
-    others = contract.elements.filter(name__iexact=name).exclude(pk=element.pk if element else None)
-    if others.exists():
+    others = contract.elements.filter(name__iexact=name)
+    if (others.exclude(pk=element.pk) if element else others).exists():
         raise ScheduleError(f"Contract {contract.reference} already has a service element called “{name}”.",
                             field="name")
     return name
@@ -132,8 +134,8 @@ def _year_value_checked(*, contract: Contract, financial_year: int, value: Any,
         money = require_gbp(value, what="year's value")
     except NotGBP as exc:
         raise ScheduleError(str(exc), field="value") from exc
-    taken = set(contract.year_values.exclude(pk=year_value.pk if year_value else None)
-                .values_list("financial_year", flat=True))
+    rows = contract.year_values.exclude(pk=year_value.pk) if year_value else contract.year_values.all()
+    taken = set(rows.values_list("financial_year", flat=True))
     problem = year_value_problem(financial_year=int(financial_year), start_date=contract.start_date,
                                  maximum_end=_maximum_end(contract), value=money.amount, taken=taken)
     if problem:
@@ -147,7 +149,7 @@ def year_value_add(*, contract: Contract, financial_year: int, value: Money, by:
     contract = _locked(contract)
     year, money = _year_value_checked(contract=contract, financial_year=financial_year, value=value,
                                       year_value=None)
-    row = ContractYearValue(contract=contract, financial_year=year, value=money)
+    row = ContractYearValue(contract=contract, financial_year=year, value=money)  # type: ignore[misc]
     _save(row, by=by)
     return row
 
@@ -176,7 +178,8 @@ def _kpi_checked(*, contract: Contract, name: str, definition: str, target: Any,
     name, definition = (name or "").strip(), (definition or "").strip()
     if not name:
         raise ScheduleError("Enter the name of the KPI.", field="name")
-    if contract.kpis.filter(name__iexact=name).exclude(pk=kpi.pk if kpi else None).exists():
+    same_name = contract.kpis.filter(name__iexact=name)
+    if (same_name.exclude(pk=kpi.pk) if kpi else same_name).exists():
         raise ScheduleError(f"Contract {contract.reference} already has a KPI called “{name}”.", field="name")
     if not definition:
         raise ScheduleError("Enter how the KPI is measured.", field="definition")
