@@ -19,6 +19,9 @@ from djmoney.models.fields import MoneyField
 from moneyed import Money
 from simple_history.models import HistoricalRecords
 
+from core import wording
+from core.dates import long_date
+from core.money import format_gbp
 from organisations.scoping import ScopedQuerySet
 
 from . import rules
@@ -71,7 +74,7 @@ class FundRuleSet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (from {self.effective_from_date:%d %b %Y})"
+        return f"{self.name} (from {long_date(self.effective_from_date)})"
 
     def to_rules(self) -> rules.RuleSet:
         def amount(value: Money | None) -> Decimal | None:
@@ -380,7 +383,8 @@ class StatusChange(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.application}: {self.from_status} -> {self.to_status}"
+        change = wording.event("claims.asfapplication", from_state=self.from_status, to_state=self.to_status)
+        return f"{self.application}: {change}"
 
 
 # --------------------------------------------------------------------------------------------------- invoices
@@ -490,7 +494,8 @@ class InvoiceStatusChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invoice}: {self.from_status or 'new'} -> {self.to_status}"
+        change = wording.event("claims.providerinvoice", from_state=self.from_status, to_state=self.to_status)
+        return f"{self.invoice}: {change}"
 
 
 # --------------------------------------------------------------------------------------------------- remittances
@@ -518,7 +523,7 @@ class Remittance(models.Model):
         constraints = _gbp_and_not_negative("asf_remittance", "total")
 
     def __str__(self) -> str:
-        return f"Remittance {self.payment_date:%d %b %Y} ({self.file_name})"
+        return f"Remittance {long_date(self.payment_date)} ({self.file_name})"
 
 
 class RemittanceLineQuerySet(ScopedQuerySet):
@@ -544,7 +549,7 @@ class RemittanceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fund_reference}: {self.amount}"
+        return f"{self.fund_reference}: {format_gbp(self.amount)}"
 
     @property
     def source_label(self) -> str:
@@ -578,4 +583,5 @@ class SplitRecheck(models.Model):
         ordering = ["-checked_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.application}: {self.old_fund} -> {self.new_fund}"
+        return (f"{self.application}: the fund's share went from {format_gbp(self.old_fund)} "
+                f"to {format_gbp(self.new_fund)}")

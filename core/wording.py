@@ -115,10 +115,18 @@ def event(model: str, *, transition: str = "", from_state: str = "", to_state: s
             return known.transitions[name]
     subject = noun(model, default=default_noun)
     if transition == "create" or (not transition and not from_state):
-        return f"{subject} created"
+        return record_event(model, "created", default_noun=default_noun)
     if to_state:
         return f"{subject} now {state_label(model, to_state).lower()}"
     return f"{subject} changed"
+
+
+def record_event(model: str, happened: str, *, default_noun: str = "", fields: Iterable[str] = ()) -> str:
+    """A change to a record that is not a change of state: "Child record changed: first name, date of birth"."""
+    subject = noun(model, default=default_noun)
+    text = f"{subject} {happened}" if subject == "Record" else f"{subject} record {happened}"
+    named = [str(f).lower() for f in fields]
+    return f"{text}: {', '.join(named)}" if named else text
 
 
 @dataclass(frozen=True)

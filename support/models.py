@@ -16,6 +16,8 @@ from django.db.models import F, Q
 from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
 
+from core import wording
+from core.dates import long_date
 from organisations.scoping import ScopedQuerySet
 
 
@@ -139,7 +141,7 @@ class ResidencePeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.authority} from {self.from_date:%d %b %Y}"
+        return f"{self.authority} from {long_date(self.from_date)}"
 
 
 class ChildQuerySet(ScopedQuerySet):
@@ -218,7 +220,7 @@ class LegalOrder(models.Model):
         constraints = [_states_constraint("kind", OrderKind, "legal_order_kind_valid")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.order_date:%d %b %Y}"
+        return f"{self.get_kind_display()} {long_date(self.order_date)}"
 
 
 class PersonKind(models.TextChoices):
@@ -521,7 +523,7 @@ class NoticeOfProposal(django_fsm.FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Notice of proposal {self.issued_date:%d %b %Y}"
+        return f"Notice of proposal {long_date(self.issued_date)}"
 
     @django_fsm.transition(field=status, source=NoticeStatus.OPEN, target=NoticeStatus.REPRESENTATIONS_RECEIVED)
     def receive_representations(self) -> None:
@@ -579,7 +581,7 @@ class Decision(django_fsm.FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_outcome_display()} ({self.decided_date:%d %b %Y})"
+        return f"{self.get_outcome_display()} ({long_date(self.decided_date)})"
 
     @django_fsm.transition(field=status, source=ApprovalStatus.SUBMITTED, target=ApprovalStatus.APPROVED)
     def approve(self) -> None:
@@ -778,7 +780,7 @@ class Review(django_fsm.FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()} due {self.due_date:%d %b %Y}"
+        return f"{self.get_reason_display()} due {long_date(self.due_date)}"
 
     @django_fsm.transition(field=status, source=ReviewStatus.DUE, target=ReviewStatus.COMPLETED)
     def complete(self) -> None:
@@ -805,7 +807,7 @@ class OutcomeScore(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure}: {self.score} on {self.score_date:%d %b %Y}"
+        return f"{self.measure}: {self.score} on {long_date(self.score_date)}"
 
 
 class StatusChangeQuerySet(ScopedQuerySet):
@@ -835,7 +837,8 @@ class StatusChange(models.Model):
         indexes = [models.Index(fields=["request", "at"]), models.Index(fields=["subject", "subject_id"])]
 
     def __str__(self) -> str:
-        return f"{self.subject} {self.subject_id}: {self.from_state} -> {self.to_state}"
+        return wording.event(f"support.{self.subject}", transition=self.transition, from_state=self.from_state,
+                             to_state=self.to_state)
 
 
 class SentReminder(models.Model):
