@@ -206,11 +206,13 @@ def _shown(obj: models.Model) -> list[dict[str, str]]:
     money as £3,600.00, a date as 4 March 2026, a related record by its name where the walk loaded it."""
     rows = []
     label = obj._meta.label_lower
-    for f in obj._meta.concrete_fields:
-        if f.primary_key or f.name.endswith("_currency"):
-            continue
+    fields = [f for f in obj._meta.concrete_fields if not f.primary_key and not f.name.endswith("_currency")]
+    words = wording.change_log_words(label, {f.name: getattr(obj, f.attname) for f in fields})
+    for f in fields:
         value: Any = getattr(obj, f.attname)
-        if f.is_relation:
+        if f.name in words:
+            value = words[f.name]
+        elif f.is_relation:
             value = str(getattr(obj, f.name)) if f.is_cached(obj) else value  # type: ignore[attr-defined]
         elif isinstance(value, Money):
             value = format_gbp(value)

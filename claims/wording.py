@@ -26,3 +26,5 @@ def register() -> None:
         "approve": "Invoice approved",
         "pay": "Invoice paid",
     })
+    wording.register_change_log("claims.statuschange", of="claims.asfapplication")
+    wording.register_change_log("claims.invoicestatuschange", of="claims.providerinvoice")

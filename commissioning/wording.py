@@ -19,3 +19,4 @@ def register() -> None:
         "approve": "Spot purchase approved",
         "refuse": "Spot purchase refused",
     })
+    wording.register_change_log("commissioning.referralstatuschange", of="commissioning.referral")

@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from moneyed import Money
 
 from core import wording
+from core.dates import long_date
 from core.models import BackgroundJob
 from core.money import format_gbp, gbp, zero
 from organisations.models import RegistrationCheck
@@ -288,7 +289,7 @@ def run_sheet(*, run: ApportionmentRun) -> RunSheet:
 
 
 def _day(iso: str) -> str:
-    return date.fromisoformat(str(iso)).strftime("%d %B %Y").lstrip("0")
+    return long_date(date.fromisoformat(str(iso)))
 
 
 def run_history(*, run: ApportionmentRun) -> list[wording.HistoryLine]:

@@ -19,3 +19,5 @@ def register() -> None:
                                "approve": "Split approved",
                                "recharge": "Recharges posted to the partners",
                            })
+    wording.register_change_log("contracts.contractstatuschange", of="contracts.contract")
+    wording.register_change_log("contracts.apportionmentrunstatuschange", of="contracts.apportionmentrun")

@@ -121,6 +121,47 @@ def event(model: str, *, transition: str = "", from_state: str = "", to_state: s
     return f"{subject} changed"
 
 
+@dataclass(frozen=True)
+class ChangeLog:
+    """A model whose rows each record one change of state of another model (a status-change row): which model
+    (`of`, or the field holding its model name within `app_label`) and which fields hold the states."""
+
+    from_field: str
+    to_field: str
+    of: str = ""
+    of_field: str = ""
+    transition_field: str = ""
+
+
+_CHANGE_LOGS: dict[str, ChangeLog] = {}
+
+
+def register_change_log(model: str, *, from_field: str = "from_status", to_field: str = "to_status", of: str = "",
+                        of_field: str = "", transition_field: str = "") -> None:
+    """Name `model` as a log of another model's changes of state, so a page that shows its rows field by field
+    (the auditor's dossier) shows the states' labels and the change's phrase, not the stored names."""
+    _CHANGE_LOGS[model.lower()] = ChangeLog(from_field, to_field, of, of_field, transition_field)
+
+
+def change_log_words(model: str, values: Mapping[str, Any]) -> dict[str, str]:
+    """For a row of a registered change log (field name -> stored value), the words for each field that holds a
+    model, state or transition name; {} for any other model."""
+    log = _CHANGE_LOGS.get(model.lower())
+    if log is None:
+        return {}
+    app_label = model.lower().split(".")[0]
+    of = log.of or f"{app_label}.{values.get(log.of_field, '')}"
+    from_state, to_state = str(values.get(log.from_field) or ""), str(values.get(log.to_field) or "")
+    transition = str(values.get(log.transition_field) or "") if log.transition_field else ""
+    words = {log.from_field: state_label(of, from_state) if from_state else "None (new)",
+             log.to_field: state_label(of, to_state)}
+    if log.of_field:
+        words[log.of_field] = noun(of)
+    if log.transition_field:
+        words[log.transition_field] = event(of, transition=transition, from_state=from_state, to_state=to_state)
+    return words
+
+
 def record_event(model: str, happened: str, *, default_noun: str = "", fields: Iterable[str] = ()) -> str:
     """A change to a record that is not a change of state: "Child record changed: first name, date of birth"."""
     subject = noun(model, default=default_noun)

@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from core import wording
+from core.dates import long_date
 from core.workdays import add_working_days, bank_holidays_around
 from organisations.models import Role
 
@@ -261,7 +262,7 @@ def due_items(*, requests: QuerySet[SupportRequest], today: date, horizon: int |
     for n in notices:
         items.append(DueItem("Representations window ends", n.window_end_date,
                              rules.working_days_left(today, n.window_end_date, holidays=holidays), n.request,
-                             f"Notice sent {n.issued_date:%-d %b %Y}", reverse("support:notice_response", args=[n.pk]),
+                             f"Notice sent {long_date(n.issued_date)}", reverse("support:notice_response", args=[n.pk]),
                              f"notice:{n.pk}:{n.window_end_date.isoformat()}"))
 
     reviews = (Review.objects.filter(plan__request__in=requests, status=ReviewStatus.DUE,
@@ -286,7 +287,7 @@ def due_items(*, requests: QuerySet[SupportRequest], today: date, horizon: int |
             continue
         items.append(DueItem("ASF application window closes", deadline,
                              rules.working_days_left(today, deadline, holidays=holidays), a.request,
-                             f"Assessment approved {a.approved_date:%-d %b %Y}; apply within {months} months",
+                             f"Assessment approved {long_date(a.approved_date)}; apply within {months} months",
                              reverse("support:request_detail", args=[a.request_id]),
                              f"asf-window:{a.pk}:{deadline.isoformat()}"))
     return sorted(items, key=lambda i: (i.deadline, i.kind))

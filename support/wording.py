@@ -41,3 +41,5 @@ def register() -> None:
     wording.register_model(Review, noun="Review", created="Review booked", transitions={
         "complete": "Review completed",
     })
+    wording.register_change_log("support.statuschange", of_field="subject", transition_field="transition",
+                                from_field="from_state", to_field="to_state")
