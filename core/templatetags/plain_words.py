@@ -1,4 +1,4 @@
-"""Template filters that put money, states and changes in the words people use. A builtin of the template engine
+"""Template filters that put money in the words people use. A builtin of the template engine
 (config.settings.base): every template has them without `{% load %}`. Dates need no filter of ours: Django's own
 `{{ day|date }}` and `{{ moment|date:"DATETIME_FORMAT" }}` read "4 March 2026" and "4 March 2026, 10:15"
 (config/formats/en_GB/formats.py)."""
@@ -8,7 +8,6 @@ from decimal import Decimal
 from django import template
 from moneyed import Money
 
-from core import wording
 from core.money import format_gbp
 
 register = template.Library()
@@ -19,8 +18,3 @@ def gbp(value: Money | Decimal | None) -> str:
     """{{ invoice.amount|gbp }} -> £3,600.00 (core.money.format_gbp: never rounds, never a float)."""
     return format_gbp(value)
 
-
-@register.filter
-def state_label(state: str, model: str) -> str:
-    """{{ referral.status|state_label:"commissioning.referral" }} -> "Sent, waiting for the provider"."""
-    return wording.state_label(model, str(state))
