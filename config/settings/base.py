@@ -83,6 +83,7 @@ TEMPLATES = [
                 "core.context_processors.service",
                 "csp.context_processors.nonce",
             ],
+            "builtins": ["core.templatetags.plain_words"],
         },
     }
 ]
@@ -146,8 +147,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
-DATE_FORMAT = "j F Y"
-SHORT_DATE_FORMAT = "j M Y"
+# Dates for people ("4 March 2026") are set in config/formats/en_GB/formats.py: with localisation always on, the
+# locale's formats win over DATE_FORMAT here, so the service's own en_GB formats module is the one place.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
