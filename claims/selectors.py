@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 from moneyed import Money
 
 from core.money import gbp, zero
+from core.workdays import add_working_days, bank_holidays_around
 from organisations.models import Role
 
 from .models.applications import APPROVED_STATES, AWAITING_DECISION, ASFApplication, Status
 from .models.invoices import InvoiceStatus, ProviderInvoice
 from .models.rechecks import SplitRecheck
 from .rules import financial_year
-from .services.decisions import decision_deadline, is_decision_overdue
 
 QUEUES = {
     "drafts": "Drafts",
@@ -196,3 +197,16 @@ def fund_year_summary(*, user: Any, today: date) -> tuple[str, list[FundYearRow]
                         gbp(t["received"] or 0), gbp(paid.get(t["responsible_authority__name"]) or 0))
             for t in totals]
     return year, rows
+
+
+def decision_deadline(application: ASFApplication) -> date | None:
+    """The fund should decide within 20 working days of the (latest) submission."""
+    if application.submitted_date is None:
+        return None
+    return add_working_days(application.submitted_date, settings.ASF_DECISION_WORKING_DAYS,
+                            holidays=bank_holidays_around(application.submitted_date))
+
+
+def is_decision_overdue(application: ASFApplication, *, today: date) -> bool:
+    deadline = decision_deadline(application)
+    return application.status in AWAITING_DECISION and deadline is not None and today > deadline

@@ -20,8 +20,10 @@ from support.models import PlannedService, ServiceType, SupportRequest
 from support.models.catalogue import ServiceCategory
 from support.models.requests import OPEN_STAGES
 
-from . import selectors, services
+from . import selectors
 from .models import Referral
+from .services import delivery, drafting, responses, spot_purchases
+from .services.errors import ReferralError
 
 # (label, days ago the referral was made, steps); each step is (days ago, action, argument).
 # Stories for services a contract covers ...
@@ -71,32 +73,32 @@ def _play(ctx: DemoContext, referral: Referral, steps: list[tuple[int, str, Any]
         referral.refresh_from_db()
         staff = _staff(referral.sent_to_id or referral.provider_id or 0)
         if action == "send":
-            services.referral_send(referral=referral, by=worker, now=now)
+            drafting.referral_send(referral=referral, by=worker, now=now)
         elif action in ("spot", "spot_request"):
             provider = Provider.objects.filter(name=SPOT_PROVIDER).first()
             manager = _worker(referral.authority_id, Role.TEAM_MANAGER)
             if provider is None or manager is None:
                 return
-            spot = services.spot_purchase_request(
+            spot = spot_purchases.spot_purchase_request(
                 referral=referral, provider=provider, by=worker, now=now,
                 justification=JUSTIFICATION.format(authority=referral.authority.name),
                 estimated_cost=Money(Decimal("1800.00"), "GBP"),
             )
             if action == "spot":
-                services.spot_purchase_approve(spot_purchase=spot, by=manager, now=now,
+                spot_purchases.spot_purchase_approve(spot_purchase=spot, by=manager, now=now,
                                                note="Agreed: nothing under contract")
         elif action == "accept" and staff:
-            services.referral_accept(referral=referral, by=staff, now=now)
+            responses.referral_accept(referral=referral, by=staff, now=now)
         elif action == "decline" and staff:
-            services.referral_decline(referral=referral, by=staff, now=now, reason=arg)
-            services.referral_reroute(referral=referral, by=worker, now=now)
+            responses.referral_decline(referral=referral, by=staff, now=now, reason=arg)
+            drafting.referral_reroute(referral=referral, by=worker, now=now)
         elif action == "session" and staff:
-            services.referral_record_session(referral=referral, session_date=now.date(), duration_minutes=arg,
+            delivery.referral_record_session(referral=referral, session_date=now.date(), duration_minutes=arg,
                                              by=staff, now=now)
         elif action == "complete" and staff:
-            services.referral_complete(referral=referral, by=staff, now=now)
+            delivery.referral_complete(referral=referral, by=staff, now=now)
         elif action == "cancel":
-            services.referral_cancel(referral=referral, by=worker, now=now, reason=arg)
+            delivery.referral_cancel(referral=referral, by=worker, now=now, reason=arg)
 
 
 def _story(ctx: DemoContext, make: Callable[..., Referral], story: tuple, authority_id: int) -> int:
@@ -108,7 +110,7 @@ def _story(ctx: DemoContext, make: Callable[..., Referral], story: tuple, author
         with transaction.atomic():
             referral = make(by=worker, now=_at(ctx, days_ago))
             _play(ctx, referral, steps, worker)
-    except services.ReferralError as exc:
+    except ReferralError as exc:
         ctx.say(f"Commissioning demo: the {label} referral was not made ({exc})")
         return 0
     ctx.count("referrals", True)
@@ -151,7 +153,7 @@ def seed(ctx: DemoContext) -> None:
         for story, service in zip(stories, services_, strict=False):
             if service.referrals.exists():
                 continue
-            made += _story(ctx, partial(services.referral_create_from_plan, planned_service=service,
+            made += _story(ctx, partial(drafting.referral_create_from_plan, planned_service=service,
                                         notes_for_provider=NOTES_FAMILY),
                            story, service.plan.request.responsible_authority_id)
     birth_service = ServiceType.objects.filter(
@@ -160,7 +162,7 @@ def seed(ctx: DemoContext) -> None:
     for story, request in zip([CONTRACT_STORIES[1], CONTRACT_STORIES[3]], person_requests, strict=False):
         if birth_service is None or request.referrals.exists():
             continue
-        made += _story(ctx, partial(services.referral_create_from_request, support_request=request,
+        made += _story(ctx, partial(drafting.referral_create_from_request, support_request=request,
                                     service_type=birth_service, notes_for_provider=NOTES_PERSON),
                        story, request.responsible_authority_id)
     ctx.say(f"Commissioning demo: {made} referrals made ({Referral.objects.count()} in all).")

@@ -21,7 +21,7 @@ from organisations.access import role_required
 from organisations.models import Provider, Role
 from support.models import PlannedService, SupportRequest
 
-from . import selectors, services
+from . import selectors
 from .forms import (
     FromRequestForm,
     NotesForm,
@@ -32,6 +32,8 @@ from .forms import (
     WaitingTimesForm,
 )
 from .models import Referral, ReferralStatus, RouteType, SpotPurchase
+from .services import delivery, drafting, responses, spot_purchases
+from .services.errors import ReferralError
 
 CASEWORK = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
 READERS = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.LEAD_COMMISSIONER, Role.AUDITOR)
@@ -148,7 +150,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     next_option = None
     if referral.status == ReferralStatus.DECLINED and not hasattr(referral, "next_referral"):
-        next_option = services.next_alternative(referral=referral, on_date=today)
+        next_option = drafting.next_alternative(referral=referral, on_date=today)
     return render(request, "commissioning/referral_detail.html", {
         "referral": referral,
         "history": selectors.referral_history(referral=referral),
@@ -180,11 +182,11 @@ def create_from_plan(request: HttpRequest, planned_service_pk: int) -> HttpRespo
     form = NotesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_create_from_plan(
+            referral = drafting.referral_create_from_plan(
                 planned_service=planned, by=request.user, now=timezone.now(),
                 notes_for_provider=form.cleaned_data["notes_for_provider"],
             )
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Referral {referral.reference} created and routed.")
@@ -202,11 +204,11 @@ def create_from_request(request: HttpRequest, request_pk: int) -> HttpResponse:
     form = FromRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_create_from_request(
+            referral = drafting.referral_create_from_request(
                 support_request=support_request, service_type=form.cleaned_data["service_type"],
                 by=request.user, now=timezone.now(), notes_for_provider=form.cleaned_data["notes_for_provider"],
             )
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Referral {referral.reference} created and routed.")
@@ -220,7 +222,7 @@ def _act(request: HttpRequest, referral: Referral, action: Any, done: str,
     """Run a referral action; its refusal or `done` as a message; back to the referral's page."""
     try:
         action()
-    except services.ReferralError as exc:
+    except ReferralError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
@@ -232,7 +234,7 @@ def _act(request: HttpRequest, referral: Referral, action: Any, done: str,
 def route(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _referral(request, pk)
     return _act(request, referral,
-                lambda: services.referral_route(referral=referral, by=request.user, now=timezone.now()),
+                lambda: drafting.referral_route(referral=referral, by=request.user, now=timezone.now()),
                 "Routed again on today's contracts.")
 
 
@@ -241,7 +243,7 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _referral(request, pk)
     return _act(request, referral,
-                lambda: services.referral_send(referral=referral, by=request.user, now=timezone.now()),
+                lambda: drafting.referral_send(referral=referral, by=request.user, now=timezone.now()),
                 f"{referral.reference} sent to {referral.provider}.")
 
 
@@ -250,8 +252,8 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
 def reroute(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _referral(request, pk)
     try:
-        new = services.referral_reroute(referral=referral, by=request.user, now=timezone.now())
-    except services.ReferralError as exc:
+        new = drafting.referral_reroute(referral=referral, by=request.user, now=timezone.now())
+    except ReferralError as exc:
         messages.error(request, str(exc))
         return redirect("commissioning:detail", pk=referral.pk)
     messages.success(request, f"New referral {new.reference} created for the next provider.")
@@ -264,9 +266,9 @@ def notes(request: HttpRequest, pk: int) -> HttpResponse:
     form = NotesForm(request.POST or None, initial={"notes_for_provider": referral.notes_for_provider})
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_update_notes(referral=referral, by=request.user,
+            drafting.referral_update_notes(referral=referral, by=request.user,
                                            notes_for_provider=form.cleaned_data["notes_for_provider"])
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "What the provider sees has been saved.")
@@ -280,9 +282,9 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_cancel(referral=referral, by=request.user, now=timezone.now(),
+            delivery.referral_cancel(referral=referral, by=request.user, now=timezone.now(),
                                      reason=form.cleaned_data["reason"])
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"{referral.reference} cancelled.")
@@ -297,12 +299,12 @@ def spot_request(request: HttpRequest, pk: int) -> HttpResponse:
     form = SpotPurchaseForm(request.POST or None, providers=Provider.objects.filter(approved=True))
     if request.method == "POST" and form.is_valid():
         try:
-            services.spot_purchase_request(
+            spot_purchases.spot_purchase_request(
                 referral=referral, provider=form.cleaned_data["provider"],
                 justification=form.cleaned_data["justification"],
                 estimated_cost=Money(form.cleaned_data["estimated_cost"], "GBP"), by=request.user, now=timezone.now(),
             )
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Spot purchase sent to a manager for approval.")
@@ -325,11 +327,11 @@ def spot_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such spot purchase waiting") from exc
     form = SpotDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decide = (services.spot_purchase_approve if form.cleaned_data["decision"] == "approve"
-                  else services.spot_purchase_refuse)
+        decide = (spot_purchases.spot_purchase_approve if form.cleaned_data["decision"] == "approve"
+                  else spot_purchases.spot_purchase_refuse)
         try:
             decide(spot_purchase=spot, by=request.user, now=timezone.now(), note=form.cleaned_data["note"])
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Spot purchase for {spot.referral.reference}: decision recorded.")
@@ -391,7 +393,7 @@ def _provider_act(request: HttpRequest, referral: Referral, action: Any, done: s
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _provider_referral(request, pk)
     return _provider_act(request, referral,
-                         lambda: services.referral_accept(referral=referral, by=request.user, now=timezone.now()),
+                         lambda: responses.referral_accept(referral=referral, by=request.user, now=timezone.now()),
                          f"{referral.reference} accepted.")
 
 
@@ -401,9 +403,9 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_decline(referral=referral, by=request.user, now=timezone.now(),
+            responses.referral_decline(referral=referral, by=request.user, now=timezone.now(),
                                       reason=form.cleaned_data["reason"])
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"{referral.reference} declined. The authority has been told why.")
@@ -421,12 +423,12 @@ def record_session(request: HttpRequest, pk: int) -> HttpResponse:
     form = SessionForm(request.POST or None, today=today)
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_record_session(
+            delivery.referral_record_session(
                 referral=referral, session_date=form.cleaned_data["session_date"], by=request.user,
                 now=timezone.now(), duration_minutes=form.cleaned_data["duration_minutes"],
                 note=form.cleaned_data["note"],
             )
-        except services.ReferralError as exc:
+        except ReferralError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Session recorded.")
@@ -442,5 +444,5 @@ def record_session(request: HttpRequest, pk: int) -> HttpResponse:
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _provider_referral(request, pk)
     return _provider_act(request, referral,
-                         lambda: services.referral_complete(referral=referral, by=request.user, now=timezone.now()),
+                         lambda: delivery.referral_complete(referral=referral, by=request.user, now=timezone.now()),
                          f"{referral.reference} completed.")

@@ -19,16 +19,9 @@ from simple_history.models import HistoricalRecords
 
 from organisations.scoping import ScopedQuerySet
 
+from .rules import financial_year_label
+
 MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": "GBP"}
-
-
-def financial_year_of(day: date) -> int:
-    """The financial year (April to March) a date falls in, named by its starting year."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_label(year: int) -> str:
-    return f"{year}-{str(year + 1)[-2:]}"
 
 
 class ProcurementRoute(models.TextChoices):

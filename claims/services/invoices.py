@@ -103,7 +103,7 @@ def _record_contract_spend(invoice: ProviderInvoice, *, line: ApplicationLine, a
     it: write the usage fact contracts reads (claims is above contracts, so claims writes it down)."""
     from contracts.models import UsageMeasure
     from contracts.selectors import contracts_for_routing
-    from contracts.services import usage_record
+    from contracts.services.usage import usage_record
 
     for contract in contracts_for_routing(on_date=invoice.invoice_date).filter(provider_id=line.provider_id):
         parties = {a.pk for a in contract.parties.all()} | {contract.lead_authority_id}

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from moneyed import Money
 
-from commissioning import selectors, services
+from commissioning import selectors
 from commissioning.models import (
     Referral,
     ReferralStatus,
@@ -16,6 +16,14 @@ from commissioning.models import (
     SessionDelivered,
     SpotPurchase,
     SpotPurchaseStatus,
+)
+from commissioning.services import delivery, drafting, responses, spot_purchases
+from commissioning.services.errors import (
+    InvalidTransition,
+    NoRoute,
+    NotYourReferral,
+    ReferralError,
+    SpotPurchaseError,
 )
 from contracts.models import ProcurementRoute, UsageMeasure, UsageRecord
 from organisations.models import Role
@@ -72,7 +80,7 @@ def usage(referral_or_key: str) -> list[UsageRecord]:
 
 class TestCreate:
     def test_a_planned_service_is_routed_to_the_commissioned_provider(self, world):  # type: ignore[no-untyped-def]
-        referral = services.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
+        referral = drafting.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
         assert referral.status == ReferralStatus.DRAFT
         assert referral.route_type == RouteType.CONTRACT
         assert referral.contract == world["coram_contract"]
@@ -86,7 +94,7 @@ class TestCreate:
 
     def test_a_request_about_a_birth_parent_goes_to_cafis_without_a_plan(self, world):  # type: ignore[no-untyped-def]
         request = PersonRequestFactory(person__authority=world["bexley"])
-        referral = services.referral_create_from_request(
+        referral = drafting.referral_create_from_request(
             support_request=request, service_type=world["cafis_contract"].elements.get().service_types.get(
                 code="birth-parent-support"), by=world["worker"], now=NOW,
         )
@@ -96,8 +104,8 @@ class TestCreate:
 
     def test_a_request_about_a_child_must_go_through_its_plan(self, world):  # type: ignore[no-untyped-def]
         request = SupportRequestFactory(child__household__responsible_authority=world["kent"])
-        with pytest.raises(services.ReferralError, match="from its support plan"):
-            services.referral_create_from_request(
+        with pytest.raises(ReferralError, match="from its support plan"):
+            drafting.referral_create_from_request(
                 support_request=request, service_type=planned(world).service_type, by=world["worker"], now=NOW
             )
         assert not Referral.objects.exists()
@@ -106,18 +114,18 @@ class TestCreate:
         service = PlannedServiceFactory(
             signposted=True, plan__request__child__household__responsible_authority=world["kent"]
         )
-        with pytest.raises(services.ReferralError, match="signposted"):
-            services.referral_create_from_plan(planned_service=service, by=world["worker"], now=NOW)
+        with pytest.raises(ReferralError, match="signposted"):
+            drafting.referral_create_from_plan(planned_service=service, by=world["worker"], now=NOW)
 
     def test_a_planned_service_gets_one_live_referral(self, world):  # type: ignore[no-untyped-def]
         service = planned(world)
-        first = services.referral_create_from_plan(planned_service=service, by=world["worker"], now=NOW)
-        with pytest.raises(services.ReferralError, match=first.reference):
-            services.referral_create_from_plan(planned_service=service, by=world["worker"], now=NOW)
+        first = drafting.referral_create_from_plan(planned_service=service, by=world["worker"], now=NOW)
+        with pytest.raises(ReferralError, match=first.reference):
+            drafting.referral_create_from_plan(planned_service=service, by=world["worker"], now=NOW)
         assert Referral.objects.count() == 1
 
     def test_an_authority_outside_every_contract_needs_a_spot_purchase(self, world):  # type: ignore[no-untyped-def]
-        referral = services.referral_create_from_plan(
+        referral = drafting.referral_create_from_plan(
             planned_service=planned(world, "bexley"), by=world["worker"], now=NOW
         )
         assert referral.route_type == RouteType.NONE
@@ -129,7 +137,7 @@ class TestCreate:
 class TestSend:
     def test_sending_sets_the_provider_and_a_response_date_ten_working_days_on(self, world):  # type: ignore[no-untyped-def]
         referral = DraftReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        sent = services.referral_send(referral=referral, by=world["worker"], now=NOW)
+        sent = drafting.referral_send(referral=referral, by=world["worker"], now=NOW)
         assert sent.status == ReferralStatus.SENT
         assert sent.sent_to == world["coram"]
         assert sent.sent_date == TODAY
@@ -138,8 +146,8 @@ class TestSend:
 
     def test_no_route_and_no_justification_is_refused_and_nothing_changes(self, world):  # type: ignore[no-untyped-def]
         referral = DraftReferralFactory(contract=None, authority=world["kent"])
-        with pytest.raises(services.NoRoute, match="no contract covers it and it has no approved spot purchase"):
-            services.referral_send(referral=referral, by=world["worker"], now=NOW)
+        with pytest.raises(NoRoute, match="no contract covers it and it has no approved spot purchase"):
+            drafting.referral_send(referral=referral, by=world["worker"], now=NOW)
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.DRAFT
         assert referral.sent_to is None and referral.sent_date is None
@@ -147,25 +155,25 @@ class TestSend:
 
     def test_a_spot_purchase_waiting_for_approval_is_not_a_route(self, world):  # type: ignore[no-untyped-def]
         spot = RequestedSpotPurchaseFactory(referral__contract=None, referral__authority=world["kent"])
-        with pytest.raises(services.NoRoute, match="waiting for a manager"):
-            services.referral_send(referral=spot.referral, by=world["worker"], now=NOW)
+        with pytest.raises(NoRoute, match="waiting for a manager"):
+            drafting.referral_send(referral=spot.referral, by=world["worker"], now=NOW)
 
     def test_a_contract_that_ended_since_routing_must_be_rerouted(self, world):  # type: ignore[no-untyped-def]
         referral = DraftReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.NoRoute, match="re-route it first"):
-            services.referral_send(referral=referral, by=world["worker"], now=at(date(2027, 4, 1)))
+        with pytest.raises(NoRoute, match="re-route it first"):
+            drafting.referral_send(referral=referral, by=world["worker"], now=at(date(2027, 4, 1)))
         assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.DRAFT
 
     def test_sending_twice_is_refused(self, world):  # type: ignore[no-untyped-def]
         referral = SentReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.InvalidTransition, match="only a draft can be sent"):
-            services.referral_send(referral=referral, by=world["worker"], now=NOW)
+        with pytest.raises(InvalidTransition, match="only a draft can be sent"):
+            drafting.referral_send(referral=referral, by=world["worker"], now=NOW)
 
 
 class TestAccept:
     def test_acceptance_records_one_referral_of_usage(self, world):  # type: ignore[no-untyped-def]
         referral = SentReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        services.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
+        responses.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.ACCEPTED
         assert referral.accepted_date == TODAY
@@ -177,15 +185,15 @@ class TestAccept:
 
     def test_accepting_twice_is_refused_and_records_usage_once(self, world):  # type: ignore[no-untyped-def]
         referral = SentReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        services.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
-        with pytest.raises(services.InvalidTransition):
-            services.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
+        responses.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
+        with pytest.raises(InvalidTransition):
+            responses.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
         assert len(usage(f"commissioning.referral:{referral.pk}:")) == 1
 
     def test_accepting_a_declined_referral_is_refused_and_nothing_changes(self, world):  # type: ignore[no-untyped-def]
         referral = DeclinedReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.InvalidTransition, match="was declined on 22 November 2026 and cannot be accepted"):
-            services.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
+        with pytest.raises(InvalidTransition, match="was declined on 22 November 2026 and cannot be accepted"):
+            responses.referral_accept(referral=referral, by=world["coram_staff"], now=NOW)
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.DECLINED
         assert referral.accepted_date is None
@@ -194,58 +202,58 @@ class TestAccept:
 
     def test_another_providers_staff_cannot_accept(self, world):  # type: ignore[no-untyped-def]
         referral = SentReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.NotYourReferral):
-            services.referral_accept(referral=referral, by=world["cafis_staff"], now=NOW)
-        with pytest.raises(services.NotYourReferral):
-            services.referral_accept(referral=referral, by=world["worker"], now=NOW)
+        with pytest.raises(NotYourReferral):
+            responses.referral_accept(referral=referral, by=world["cafis_staff"], now=NOW)
+        with pytest.raises(NotYourReferral):
+            responses.referral_accept(referral=referral, by=world["worker"], now=NOW)
         assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SENT
 
 
 class TestDecline:
     def test_a_decline_needs_a_reason(self, world):  # type: ignore[no-untyped-def]
         referral = SentReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.ReferralError, match="reason"):
-            services.referral_decline(referral=referral, by=world["coram_staff"], now=NOW, reason="  ")
+        with pytest.raises(ReferralError, match="reason"):
+            responses.referral_decline(referral=referral, by=world["coram_staff"], now=NOW, reason="  ")
         assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SENT
 
     def test_a_decline_offers_the_next_alternative_and_reroutes_past_the_decliner(self, world):  # type: ignore[no-untyped-def]
         other = checked_provider(name="Family Futures")
         call_off = live_contract(provider=other, lead=world["kent"], reference="FW-THERAPY-07",
                                  route=ProcurementRoute.FRAMEWORK_CALL_OFF)
-        referral = services.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
+        referral = drafting.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
         assert referral.contract == world["coram_contract"]
         assert [row["reference"] for row in referral.routing_considered][:2] == ["KCC-PAS-01", "FW-THERAPY-07"]
-        services.referral_send(referral=referral, by=world["worker"], now=NOW)
-        result = services.referral_decline(referral=referral, by=world["coram_staff"], now=NOW,
+        drafting.referral_send(referral=referral, by=world["worker"], now=NOW)
+        result = responses.referral_decline(referral=referral, by=world["coram_staff"], now=NOW,
                                            reason="No clinician free until March")
         assert result.referral.status == ReferralStatus.DECLINED
         assert result.referral.decline_reason == "No clinician free until March"
         assert result.next_option is not None and result.next_option.option.contract_id == call_off.pk
-        again = services.referral_reroute(referral=result.referral, by=world["worker"], now=NOW)
+        again = drafting.referral_reroute(referral=result.referral, by=world["worker"], now=NOW)
         assert again.status == ReferralStatus.DRAFT
         assert again.previous == result.referral
         assert again.contract == call_off
         assert again.planned_service == referral.planned_service
-        with pytest.raises(services.ReferralError, match="already been re-routed"):
-            services.referral_reroute(referral=result.referral, by=world["worker"], now=NOW)
+        with pytest.raises(ReferralError, match="already been re-routed"):
+            drafting.referral_reroute(referral=result.referral, by=world["worker"], now=NOW)
 
     def test_with_no_alternative_the_next_step_is_a_spot_purchase(self, world):  # type: ignore[no-untyped-def]
         referral = SentReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        result = services.referral_decline(referral=referral, by=world["coram_staff"], now=NOW, reason="Full")
+        result = responses.referral_decline(referral=referral, by=world["coram_staff"], now=NOW, reason="Full")
         assert result.next_option is None
-        again = services.referral_reroute(referral=result.referral, by=world["worker"], now=NOW)
+        again = drafting.referral_reroute(referral=result.referral, by=world["worker"], now=NOW)
         assert again.route_type == RouteType.NONE
 
     def test_a_draft_cannot_be_declined_by_anyone(self, world):  # type: ignore[no-untyped-def]
         referral = DraftReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.NotYourReferral):
-            services.referral_decline(referral=referral, by=world["coram_staff"], now=NOW, reason="No")
+        with pytest.raises(NotYourReferral):
+            responses.referral_decline(referral=referral, by=world["coram_staff"], now=NOW, reason="No")
 
 
 class TestSessions:
     def test_the_first_session_starts_the_referral_and_records_usage_once(self, world):  # type: ignore[no-untyped-def]
         referral = AcceptedReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        session = services.referral_record_session(
+        session = delivery.referral_record_session(
             referral=referral, session_date=TODAY - timedelta(days=1), duration_minutes=90,
             by=world["coram_staff"], now=NOW,
         )
@@ -258,34 +266,34 @@ class TestSessions:
 
     def test_a_second_session_the_same_day_is_refused(self, world):  # type: ignore[no-untyped-def]
         referral = ActiveReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        services.referral_record_session(referral=referral, session_date=TODAY, by=world["coram_staff"], now=NOW)
-        with pytest.raises(services.ReferralError, match="already recorded"):
-            services.referral_record_session(referral=referral, session_date=TODAY, by=world["coram_staff"], now=NOW)
+        delivery.referral_record_session(referral=referral, session_date=TODAY, by=world["coram_staff"], now=NOW)
+        with pytest.raises(ReferralError, match="already recorded"):
+            delivery.referral_record_session(referral=referral, session_date=TODAY, by=world["coram_staff"], now=NOW)
         assert SessionDelivered.objects.filter(referral=referral).count() == 1
         assert UsageRecord.objects.filter(measure=UsageMeasure.SESSIONS).count() == 1
 
     def test_a_session_in_the_future_is_refused(self, world):  # type: ignore[no-untyped-def]
         referral = ActiveReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.ReferralError, match="future"):
-            services.referral_record_session(referral=referral, session_date=TODAY + timedelta(days=1),
+        with pytest.raises(ReferralError, match="future"):
+            delivery.referral_record_session(referral=referral, session_date=TODAY + timedelta(days=1),
                                              by=world["coram_staff"], now=NOW)
 
     def test_sessions_are_refused_on_a_referral_not_accepted(self, world):  # type: ignore[no-untyped-def]
         referral = SentReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.InvalidTransition, match="accepted or active"):
-            services.referral_record_session(referral=referral, session_date=TODAY, by=world["coram_staff"], now=NOW)
+        with pytest.raises(InvalidTransition, match="accepted or active"):
+            delivery.referral_record_session(referral=referral, session_date=TODAY, by=world["coram_staff"], now=NOW)
         assert not SessionDelivered.objects.exists()
 
     def test_complete_and_cancel(self, world):  # type: ignore[no-untyped-def]
         active = ActiveReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        done = services.referral_complete(referral=active, by=world["coram_staff"], now=NOW)
+        done = delivery.referral_complete(referral=active, by=world["coram_staff"], now=NOW)
         assert (done.status, done.completed_date) == (ReferralStatus.COMPLETED, TODAY)
-        with pytest.raises(services.InvalidTransition):
-            services.referral_cancel(referral=done, by=world["worker"], now=NOW, reason="Oops")
+        with pytest.raises(InvalidTransition):
+            delivery.referral_cancel(referral=done, by=world["worker"], now=NOW, reason="Oops")
         draft = DraftReferralFactory(contract=world["coram_contract"], authority=world["kent"])
-        with pytest.raises(services.ReferralError, match="reason"):
-            services.referral_cancel(referral=draft, by=world["worker"], now=NOW, reason="")
-        cancelled = services.referral_cancel(referral=draft, by=world["worker"], now=NOW, reason="Family moved")
+        with pytest.raises(ReferralError, match="reason"):
+            delivery.referral_cancel(referral=draft, by=world["worker"], now=NOW, reason="")
+        cancelled = delivery.referral_cancel(referral=draft, by=world["worker"], now=NOW, reason="Family moved")
         assert cancelled.status == ReferralStatus.CANCELLED
 
 
@@ -293,15 +301,15 @@ class TestCapacity:
     def test_a_full_block_contract_routes_to_the_next_one(self, world):  # type: ignore[no-untyped-def]
         full = live_contract(provider=checked_provider(name="Small Clinic"), lead=world["kent"], reference="AAA-1",
                              capacity=1)
-        first = services.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
+        first = drafting.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
         assert first.contract == world["coram_contract"]  # unlimited comes before limited
         world["coram_contract"].capacity_per_year = 1
         world["coram_contract"].save()
-        services.referral_send(referral=first, by=world["worker"], now=NOW)  # a sent referral holds a place
-        second = services.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
+        drafting.referral_send(referral=first, by=world["worker"], now=NOW)  # a sent referral holds a place
+        second = drafting.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
         assert second.contract == full
-        services.referral_send(referral=second, by=world["worker"], now=NOW)
-        third = services.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
+        drafting.referral_send(referral=second, by=world["worker"], now=NOW)
+        third = drafting.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
         assert third.route_type == RouteType.NONE
         assert "capacity reached" in str(third.routing_considered)
 
@@ -318,12 +326,12 @@ class TestCapacity:
 
 class TestSpotPurchase:
     def referral(self, world):  # type: ignore[no-untyped-def]
-        return services.referral_create_from_plan(planned_service=planned(world, "bexley"), by=world["worker"],
+        return drafting.referral_create_from_plan(planned_service=planned(world, "bexley"), by=world["worker"],
                                                   now=NOW)
 
     def test_needs_a_justification(self, world):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.SpotPurchaseError, match="justification"):
-            services.spot_purchase_request(referral=self.referral(world), provider=checked_provider(),
+        with pytest.raises(SpotPurchaseError, match="justification"):
+            spot_purchases.spot_purchase_request(referral=self.referral(world), provider=checked_provider(),
                                            justification=" ", estimated_cost=Money("900", "GBP"),
                                            by=world["worker"], now=NOW)
         assert not SpotPurchase.objects.exists()
@@ -332,36 +340,36 @@ class TestSpotPurchase:
         referral = self.referral(world)
         for provider, message in [(checked_provider(approved=False), "approved-provider list"),
                                   (checked_provider(valid_until=date(2026, 11, 23)), "lapsed on 24 Nov 2026")]:
-            with pytest.raises(services.SpotPurchaseError, match=message):
-                services.spot_purchase_request(referral=referral, provider=provider, justification="Nearest",
+            with pytest.raises(SpotPurchaseError, match=message):
+                spot_purchases.spot_purchase_request(referral=referral, provider=provider, justification="Nearest",
                                                estimated_cost=Money("900", "GBP"), by=world["worker"], now=NOW)
 
     def test_not_for_a_referral_a_contract_covers(self, world):  # type: ignore[no-untyped-def]
-        covered = services.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
-        with pytest.raises(services.SpotPurchaseError, match="not needed"):
-            services.spot_purchase_request(referral=covered, provider=checked_provider(), justification="x",
+        covered = drafting.referral_create_from_plan(planned_service=planned(world), by=world["worker"], now=NOW)
+        with pytest.raises(SpotPurchaseError, match="not needed"):
+            spot_purchases.spot_purchase_request(referral=covered, provider=checked_provider(), justification="x",
                                            estimated_cost=Money("900", "GBP"), by=world["worker"], now=NOW)
 
     def test_a_manager_who_did_not_ask_approves_and_the_referral_can_be_sent(self, world):  # type: ignore[no-untyped-def]
         referral = self.referral(world)
         provider = checked_provider(name="Bexley Therapy Ltd")
-        spot = services.spot_purchase_request(
+        spot = spot_purchases.spot_purchase_request(
             referral=referral, provider=provider, justification="No contract covers Bexley for DDP",
             estimated_cost=Money(Decimal("1800.005"), "GBP"), by=world["manager"], now=NOW,
         )
         assert spot.estimated_cost == Money(Decimal("1800.01"), "GBP")
-        with pytest.raises(services.SpotPurchaseError, match="another manager"):
-            services.spot_purchase_approve(spot_purchase=spot, by=world["manager"], now=NOW)
-        with pytest.raises(services.SpotPurchaseError, match="team manager"):
-            services.spot_purchase_approve(spot_purchase=spot, by=world["worker"], now=NOW)
-        services.spot_purchase_approve(spot_purchase=spot, by=world["manager2"], now=NOW)
+        with pytest.raises(SpotPurchaseError, match="another manager"):
+            spot_purchases.spot_purchase_approve(spot_purchase=spot, by=world["manager"], now=NOW)
+        with pytest.raises(SpotPurchaseError, match="team manager"):
+            spot_purchases.spot_purchase_approve(spot_purchase=spot, by=world["worker"], now=NOW)
+        spot_purchases.spot_purchase_approve(spot_purchase=spot, by=world["manager2"], now=NOW)
         referral.refresh_from_db()
         assert (referral.route_type, referral.provider, referral.contract) == (RouteType.SPOT, provider, None)
         assert "No contract covers Bexley for DDP" in referral.routing_reason
-        sent = services.referral_send(referral=referral, by=world["worker"], now=NOW)
+        sent = drafting.referral_send(referral=referral, by=world["worker"], now=NOW)
         assert sent.sent_to == provider
         staff = ProviderUserFactory(provider=provider)
-        services.referral_accept(referral=sent, by=staff, now=NOW)
+        responses.referral_accept(referral=sent, by=staff, now=NOW)
         assert not UsageRecord.objects.exists()  # no contract, no contract usage
 
     def test_the_database_refuses_a_decision_by_the_requester(self, world):  # type: ignore[no-untyped-def]
@@ -373,12 +381,12 @@ class TestSpotPurchase:
 
     def test_a_refused_spot_purchase_can_be_asked_again(self, world):  # type: ignore[no-untyped-def]
         referral = self.referral(world)
-        spot = services.spot_purchase_request(referral=referral, provider=checked_provider(), justification="x",
+        spot = spot_purchases.spot_purchase_request(referral=referral, provider=checked_provider(), justification="x",
                                               estimated_cost=Money("900", "GBP"), by=world["worker"], now=NOW)
-        with pytest.raises(services.SpotPurchaseError, match="reason"):
-            services.spot_purchase_refuse(spot_purchase=spot, by=world["manager"], now=NOW, note="")
-        services.spot_purchase_refuse(spot_purchase=spot, by=world["manager"], now=NOW, note="Too dear")
-        services.spot_purchase_request(referral=referral, provider=checked_provider(), justification="y",
+        with pytest.raises(SpotPurchaseError, match="reason"):
+            spot_purchases.spot_purchase_refuse(spot_purchase=spot, by=world["manager"], now=NOW, note="")
+        spot_purchases.spot_purchase_refuse(spot_purchase=spot, by=world["manager"], now=NOW, note="Too dear")
+        spot_purchases.spot_purchase_request(referral=referral, provider=checked_provider(), justification="y",
                                        estimated_cost=Money("700", "GBP"), by=world["worker"], now=NOW)
         assert referral.spot_purchases.count() == 2
 

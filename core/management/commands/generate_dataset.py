@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.dataset.generate import SCALES, AlreadyGenerated, generate
+from core.dataset.generate import AlreadyGenerated, generate
+from core.dataset.scales import SCALES
 from core.dataset.writer import Progress
 
 
