@@ -17,8 +17,9 @@ from rest_framework.views import exception_handler
 
 from claims import rules as claims_rules
 from claims.services import errors as claims_errors
-from commissioning import services as commissioning_services
-from contracts import services as contracts_services
+from commissioning.services import errors as commissioning_errors
+from contracts.services import errors as contracts_errors
+from contracts.services.usage_import import ImportRefused
 from ledger import services as ledger_services
 from support.services import errors as support_errors
 
@@ -28,15 +29,15 @@ PROBLEM = "application/problem+json"
 TYPE_BASE = "https://adoption-support.example.gov.uk/api/problems/"
 
 CONFLICTS: tuple[type[Exception], ...] = (
-    support_errors.InvalidTransition, claims_errors.InvalidTransition, commissioning_services.InvalidTransition,
-    contracts_services.InvalidTransition, IdempotencyConflict, ledger_services.IdempotencyConflict,
+    support_errors.InvalidTransition, claims_errors.InvalidTransition, commissioning_errors.InvalidTransition,
+    contracts_errors.InvalidTransition, IdempotencyConflict, ledger_services.IdempotencyConflict,
 )
 FORBIDDEN: tuple[type[Exception], ...] = (support_errors.NotPermitted, claims_errors.NotPermitted,
                                           support_errors.SelfApproval)
-NOT_FOUND: tuple[type[Exception], ...] = (commissioning_services.NotYourReferral,)
+NOT_FOUND: tuple[type[Exception], ...] = (commissioning_errors.NotYourReferral,)
 BAD_REQUEST: tuple[type[Exception], ...] = (
-    support_errors.SupportError, claims_errors.ClaimsError, commissioning_services.ReferralError,
-    contracts_services.ContractError, ledger_services.LedgerError, ApiClientError, claims_rules.RuleError,
+    support_errors.SupportError, claims_errors.ClaimsError, commissioning_errors.ReferralError,
+    contracts_errors.ContractError, ledger_services.LedgerError, ApiClientError, claims_rules.RuleError,
 )
 
 TITLES = {
@@ -96,7 +97,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         errors = _django_validation(exc)
         return problem(400, errors[0]["message"] if len(errors) == 1 else "The request breaks the rules below.",
                        errors=errors)
-    if isinstance(exc, contracts_services.ImportRefused):
+    if isinstance(exc, ImportRefused):
         errors = [{"field": f"rows.{p.row - 2}.{p.column}", "message": p.message} for p in exc.report.problems]
         return problem(400, f"{len(errors)} problem(s) in the rows: nothing was recorded.", errors=errors)
     for kinds, code in ((CONFLICTS, 409), (FORBIDDEN, 403), (BAD_REQUEST, 400)):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from contracts.models import Contract, ImportBatch
-from contracts.services import USAGE_COLUMNS, ImportReport, usage_import
+from contracts.services.usage_import import USAGE_COLUMNS, ImportReport, usage_import
 from organisations.models import Authority, Partnership, Provider, Role, Scope, User
 
 from .models import ApiCall, ApiClient

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from commissioning import selectors as commissioning_selectors
-from commissioning import services as commissioning_services
 from commissioning.models import Referral
+from commissioning.services import delivery, responses
 
 from ..filters import updated_since_filterset
 from ..serializers import referrals as s
@@ -50,7 +50,7 @@ class ProviderReferralViewSet(ScopedReadViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         referral = self.get_object()
-        commissioning_services.referral_accept(referral=referral, by=request.user, now=timezone.now())
+        responses.referral_accept(referral=referral, by=request.user, now=timezone.now())
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=s.DeclineSerializer, responses={200: s.ProviderReferralSerializer})
@@ -59,7 +59,7 @@ class ProviderReferralViewSet(ScopedReadViewSet):
         referral = self.get_object()
         form = s.DeclineSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        commissioning_services.referral_decline(referral=referral, by=request.user, now=timezone.now(),
+        responses.referral_decline(referral=referral, by=request.user, now=timezone.now(),
                                                 reason=form.validated_data["reason"])
         return Response(self.get_serializer(self.get_object()).data)
 
@@ -69,7 +69,7 @@ class ProviderReferralViewSet(ScopedReadViewSet):
         referral = self.get_object()
         form = s.SessionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        session = commissioning_services.referral_record_session(referral=referral, by=request.user,
+        session = delivery.referral_record_session(referral=referral, by=request.user,
                                                                  now=timezone.now(), **form.validated_data)
         self.touch(session)
         return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
