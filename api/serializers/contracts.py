@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from contracts.models import ApportionmentLine, ApportionmentRun, Contract, UsageMeasure, UsageRecord
@@ -32,12 +34,21 @@ class UsageRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "contract", "authority", "usage_date", "measure", "quantity", "source_key", "recorded_at"]
 
 
+class ExactDecimalField(serializers.DecimalField):
+    """A decimal sent as a string or a whole number: a JSON float is refused, since it may not be the number meant."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, float | bool):
+            raise serializers.ValidationError("Send the quantity as a string, e.g. \"1.50\", not a float.")
+        return super().to_internal_value(data)
+
+
 class UsageRowSerializer(serializers.Serializer):
     contract_reference = serializers.CharField(max_length=40)
     authority = serializers.CharField(max_length=120, help_text="The authority's short code, e.g. kent")
     usage_date = serializers.DateField()
     measure = serializers.ChoiceField(choices=UsageMeasure.choices)
-    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, coerce_to_string=True)
+    quantity = ExactDecimalField(max_digits=14, decimal_places=2, min_value=0, coerce_to_string=True)
 
 
 class UsagePostSerializer(serializers.Serializer):

@@ -133,9 +133,9 @@ def test_no_client_reaches_another_organisations_records():  # type: ignore[no-u
     before = table_counts()
     kent = http(clients["kent"].token)
     medway_child = min(seen["medway"]["children/"] - seen["kent"]["children/"])
-    response = kent.post(f"{PREFIX}/support-requests/", {"child": medway_child, "received_date": str(timezone.localdate()),
-                                                          "requester": "adoptive_parent", "summary": "x"},
-                         format="json")
+    body = {"child": medway_child, "received_date": str(timezone.localdate()), "requester": "adoptive_parent",
+            "summary": "x"}
+    response = kent.post(f"{PREFIX}/support-requests/", body, format="json")
     assert response.status_code == 400 and "child" in response.json()["errors"][0]["field"]
     medway_contract = apps.get_model("contracts.Contract").objects.filter(
         lead_authority__short_code="medway").exclude(parties__short_code="kent").first()

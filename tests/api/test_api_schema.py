@@ -30,7 +30,8 @@ def test_the_schema_is_valid_openapi_3():
 def test_the_code_matches_the_reviewed_schema():
     assert CHECKED_IN.read_text() == generated(), (
         "The API's schema changed: review the difference and run "
-        "`python manage.py spectacular --file docs/api/openapi-v1.yaml` to accept it.")
+        "`DJANGO_SETTINGS_MODULE=config.settings.test python manage.py spectacular --file docs/api/openapi-v1.yaml` "
+        "to accept it (PostgreSQL's integer ranges).")
 
 
 @pytest.mark.django_db
