@@ -44,6 +44,7 @@ class TransactionSerializer(serializers.ModelSerializer):
 
     def get_source(self, obj: Transaction) -> str:
         """What caused the posting, as app.model:pk (empty for none)."""
-        if obj.source_type_id is None:
+        source_type = obj.source_type
+        if source_type is None:
             return ""
-        return f"{obj.source_type.app_label}.{obj.source_type.model}:{obj.source_id}"
+        return f"{source_type.app_label}.{source_type.model}:{obj.source_id}"
