@@ -136,6 +136,7 @@ class Role(models.TextChoices):
     PROVIDER_STAFF = "provider_staff", "Provider staff"
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
+    API_CLIENT = "api_client", "API client"
 
 
 class Scope(models.TextChoices):
