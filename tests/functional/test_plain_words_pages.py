@@ -29,9 +29,9 @@ def notice():  # type: ignore[no-untyped-def]
     assessment = ApprovedAssessmentFactory()
     request = assessment.request
     notice = notice_issue(request=request, by=assessment.author, now=NOW, issued_date=date(2026, 11, 2),
-                                   statement_of_needs="Therapeutic support")
+                          statement_of_needs="Therapeutic support")
     notice_record_response(notice=notice, response="representations_received", by=assessment.author,
-                                    now=NOW, response_date=date(2026, 11, 2), representations="We agree")
+                           now=NOW, response_date=date(2026, 11, 2), representations="We agree")
     return notice
 
 
