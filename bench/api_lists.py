@@ -64,6 +64,8 @@ def _clients() -> tuple[Any, str, Any, str]:
     worker = User.objects.filter(username__startswith="gen-001.", role="social_worker").order_by("id").first()
     authority = worker.authority if worker else Authority.objects.filter(short_code__startswith="gen-").first()
     busiest = (Referral.objects.values("provider").annotate(n=Count("id")).order_by("-n", "provider").first())
+    if authority is None or busiest is None:
+        raise SystemExit("api lists: no generated authority or no referral: generate the dataset first")
     provider = Provider.objects.get(pk=busiest["provider"])
     now = timezone.now()
     stamp = f"{now:%Y%m%d%H%M%S}"

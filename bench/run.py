@@ -356,10 +356,9 @@ def main() -> int:
     import django
 
     django.setup()
+    from api_lists import bench_api_lists  # bench/api_lists.py (bench/ is on the path): every list of /api/v1/
     from django.core.management import call_command
     from django.db import connection
-
-    from bench.api_lists import bench_api_lists  # every list of /api/v1/ beside its raw query
 
     # One connection kept for the whole run, as a production server keeps it (CONN_MAX_AGE): the test settings'
     # 0 would reconnect on every request, timing connection set-up and losing the captured query log.
