@@ -349,7 +349,7 @@ def mapping_save(*, authority: Any, account_code: str, source_kind: str = "", co
         mapping.full_clean()
     except ValidationError as exc:
         raise JournalError("; ".join(exc.messages)) from exc
-    mapping._history_user = by  # type: ignore[attr-defined]
+    mapping._history_user = by  # type: ignore[union-attr]
     mapping.save()
     return mapping
 
