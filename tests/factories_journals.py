@@ -1,6 +1,6 @@
 """Helpers for journal export tests: a mapping for every account of the chart, finance officers, batches."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from ledger.journals.models import AccountMapping
 from ledger.journals.services import batch_create, batch_write_file
@@ -8,7 +8,7 @@ from ledger.models import CHART
 from organisations.models import Role
 from tests.factories import UserFactory
 
-NOW = datetime(2026, 7, 2, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 7, 2, 9, 30, tzinfo=UTC)
 TODAY = date(2026, 7, 2)
 
 

@@ -251,7 +251,7 @@ class TestMappingsAndPeriods:
                                                                                      ("CC9", admin.pk)]
 
     def test_bad_mappings_are_refused(self, kent):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.JournalError, match="app.model"):
+        with pytest.raises(services.JournalError, match=r"app\.model"):
             services.mapping_save(authority=kent, account_code="bank", source_kind="claims", cost_centre="C",
                                   subjective="S", by=None)
         with pytest.raises(services.JournalError):

@@ -105,7 +105,7 @@ class TestEveryLayout:
             assert numbers and all(len(n.split(".")[1]) == 2 for n in numbers), row
 
     def test_an_unknown_layout_is_refused_by_name(self):  # type: ignore[no-untyped-def]
-        with pytest.raises(UnknownLayout, match="no journal layout called 'sage'.*generic, oracle, unit4"):
+        with pytest.raises(UnknownLayout, match=r"no journal layout called 'sage'.*generic, oracle, unit4"):
             get_layout("sage")
 
     @pytest.mark.parametrize("name", sorted(LAYOUTS))
