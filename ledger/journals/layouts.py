@@ -1,14 +1,16 @@
 """File layouts as data: which columns a finance system's journal import takes, in what order, with dates and
 periods written as it asks. Pure: rows in, rows of text out; no ORM, no clock.
 
-Every layout writes amounts to the penny from the ledger's Decimal amounts (never a float), and every text cell
-through `core.spreadsheets.neutralise`, so a memo or a code that begins with = + - @ cannot run as a formula when
-the file is opened in a spreadsheet. Numeric cells (amounts, flags) are written as numbers.
+Every layout writes amounts to the penny from the ledger's Decimal amounts (never a float), and every text cell on
+one line (a line break becomes a space) and through `core.spreadsheets.neutralise`, so a memo or a code that begins
+with = + - @ cannot run as a formula when the file is opened in a spreadsheet. Numeric cells (amounts, flags) are
+written as numbers.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -69,6 +71,14 @@ class Layout:
     @property
     def headers(self) -> list[str]:
         return [header for header, _ in self.columns]
+
+
+LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+def one_line(text: str) -> str:
+    """Line breaks in a cell become one space: finance systems' imports read a file line by line."""
+    return LINE_BREAKS.sub(" ", text)
 
 
 def _debit(row: JournalRow) -> str:
@@ -202,7 +212,7 @@ def _compile(layout: Layout, batch: BatchContext) -> list[Callable[[JournalRow],
             continue
         is_text, get = FIELDS[source]
         if is_text:
-            getters.append(lambda r, g=get: neutralise(g(r, batch, layout)))  # type: ignore[misc]
+            getters.append(lambda r, g=get: neutralise(one_line(g(r, batch, layout))))  # type: ignore[misc]
         else:
             getters.append(lambda r, g=get: g(r, batch, layout))  # type: ignore[misc]
     return getters
@@ -217,10 +227,15 @@ def render_rows(layout: Layout, batch: BatchContext, rows: Iterable[JournalRow])
         yield [get(row) for get in getters]
 
 
+def write_header(stream: IO[str], layout: Layout) -> None:
+    if layout.header:
+        csv.writer(stream, delimiter=layout.delimiter, lineterminator="\n").writerow(layout.headers)
+
+
 def write_csv(stream: IO[str], layout: Layout, batch: BatchContext, rows: Iterable[JournalRow],
               progress: Callable[[int], Any] | None = None, every: int = 10_000) -> int:
     """Write the layout's CSV to a text stream (opened with newline=""); the number of postings written."""
-    writer = csv.writer(stream, delimiter=layout.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(stream, delimiter=layout.delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     written = 0
     for cells in render_rows(layout, batch, rows):
         writer.writerow(cells)
@@ -228,3 +243,69 @@ def write_csv(stream: IO[str], layout: Layout, batch: BatchContext, rows: Iterab
         if progress is not None and written % every == 0:
             progress(written - (1 if layout.header else 0))
     return written - (1 if layout.header and written else 0)
+
+
+# ---- the same file written by PostgreSQL ------------------------------------------------------------------------
+# `sql_columns` turns a layout into SELECT expressions over the batch's rows (the aliases of
+# ledger.journals.selectors.batch_rows_sql: t transaction, l line, e entry), so that COPY ... TO STDOUT (FORMAT
+# csv) writes the very bytes `write_csv` does, at the speed of COPY. Empty text becomes NULL, which PostgreSQL's CSV
+# writes as nothing, as Python's csv module writes an empty string; both quote a cell holding the delimiter or a
+# double quote (text cells hold no CR or LF: one_line) and end lines with LF.
+# tests/integration/test_journal_file_paths.py holds the two to it.
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_neutralise(expression: str) -> str:
+    return (f"CASE WHEN left({expression}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+            f"THEN '''' || {expression} ELSE {expression} END")
+
+
+def _sql_date(python_format: str) -> str:
+    return _literal(python_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD"))
+
+
+def _sql_period(layout: Layout) -> str:
+    if layout.period_format == "yyyypp":
+        return "l.period_year::text || lpad(l.period_number::text, 2, '0')"
+    if layout.period_format == "number":
+        return "l.period_number::text"
+    return ("l.period_year::text || '-' || lpad(((l.period_year + 1) % 100)::text, 2, '0') || ' P' || "
+            "lpad(l.period_number::text, 2, '0')")
+
+
+_SQL_FIELDS: dict[str, Callable[[Layout, BatchContext], str]] = {
+    "date": lambda lay, b: f"to_char(t.transaction_date, {_sql_date(lay.date_format)})",
+    "created_date": lambda lay, b: _literal(b.created_date.strftime(lay.date_format)),
+    "period": lambda lay, b: _sql_period(lay),
+    "cost_centre": lambda lay, b: "l.cost_centre",
+    "subjective": lambda lay, b: "l.subjective",
+    "project": lambda lay, b: "l.project_code",
+    "debit": lambda lay, b: "CASE WHEN e.amount > 0 THEN e.amount::text END",
+    "credit": lambda lay, b: "CASE WHEN e.amount < 0 THEN (-e.amount)::text END",
+    "amount": lambda lay, b: "e.amount::text",
+    "dc_flag": lambda lay, b: "CASE WHEN e.amount > 0 THEN '1' ELSE '-1' END",
+    "description": lambda lay, b: ("CASE WHEN l.period_note <> '' THEN t.memo || ' (' || l.period_note || ')' "
+                                   "ELSE t.memo END"),
+    "reference": lambda lay, b: "'T' || t.id::text",
+    "batch": lambda lay, b: _literal(b.reference),
+    "authority": lambda lay, b: _literal(b.authority_code),
+    "currency": lambda lay, b: "'GBP'",
+}
+
+
+def sql_columns(layout: Layout, batch: BatchContext) -> list[str]:
+    """One SQL expression per column of the layout (text; NULL for an empty cell)."""
+    out = []
+    for _, source in layout.columns:
+        if isinstance(source, Const):
+            out.append(f"NULLIF({_literal(str(neutralise(source.value)))}, '')")
+            continue
+        is_text, _ = FIELDS[source]
+        expression = _SQL_FIELDS[source](layout, batch)
+        if is_text:
+            expression = _sql_neutralise(f"regexp_replace({expression}, '[\\r\\n]+', ' ', 'g')")
+        out.append(f"NULLIF({expression}, '')")
+    return out

@@ -16,7 +16,7 @@ from core.money import GBP
 from organisations.scoping import authority_ids_for
 
 from ..models import Account, Entry, Transaction
-from .layouts import JournalRow
+from .layouts import BatchContext, JournalRow, Layout, sql_columns
 from .models import BatchStatus, JournalBatch, JournalLine
 
 ZERO = Decimal("0.00")
@@ -55,6 +55,19 @@ def batch_rows_sql() -> str:
         f"l.project_code, e.amount, t.memo, t.id, a.code FROM {t['line']} l "
         f"JOIN {t['entry']} e ON e.id = l.entry_id JOIN {t['tx']} t ON t.id = e.transaction_id "
         f"JOIN {t['account']} a ON a.id = e.account_id WHERE l.batch_id = %s ORDER BY l.id"
+    )
+
+
+def batch_file_sql(*, batch: JournalBatch, layout: Layout, context: BatchContext) -> str:
+    """The COPY statement that writes the batch's file rows (no header) in the layout's columns."""
+    t = _columns()
+    columns = ", ".join(sql_columns(layout, context))
+    delimiter = "'" + layout.delimiter.replace("'", "''") + "'"
+    return (
+        f"COPY (SELECT {columns} FROM {t['line']} l "  # noqa: S608
+        f"JOIN {t['entry']} e ON e.id = l.entry_id JOIN {t['tx']} t ON t.id = e.transaction_id "
+        f"WHERE l.batch_id = {int(batch.pk)} ORDER BY l.id) "
+        f"TO STDOUT WITH (FORMAT csv, DELIMITER {delimiter})"
     )
 
 

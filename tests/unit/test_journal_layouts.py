@@ -34,7 +34,7 @@ def cells(layout, rows=ROWS):  # type: ignore[no-untyped-def]
     count = write_csv(out, layout, BATCH, rows)
     assert count == len(rows)
     text = out.getvalue()
-    assert text.endswith("\r\n")
+    assert text.endswith("\n") and "\r\n" not in text
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
@@ -52,7 +52,7 @@ class TestGeneric:
     def test_no_postings_gives_the_header_alone(self):  # type: ignore[no-untyped-def]
         out = io.StringIO(newline="")
         assert write_csv(out, GENERIC, BATCH, []) == 0
-        assert out.getvalue() == ",".join(GENERIC.headers) + "\r\n"
+        assert out.getvalue() == ",".join(GENERIC.headers) + "\n"
 
 
 class TestUnit4:
