@@ -10,7 +10,6 @@ written as numbers.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,12 +72,12 @@ class Layout:
         return [header for header, _ in self.columns]
 
 
-LINE_BREAKS = re.compile(r"[\r\n]+")
+LINE_BREAKS = {ord("\r"): " ", ord("\n"): " "}
 
 
 def one_line(text: str) -> str:
-    """Line breaks in a cell become one space: finance systems' imports read a file line by line."""
-    return LINE_BREAKS.sub(" ", text)
+    """Each CR or LF in a cell becomes a space: finance systems' imports read a file line by line."""
+    return text.translate(LINE_BREAKS)
 
 
 def _debit(row: JournalRow) -> str:
@@ -258,9 +257,11 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _sql_neutralise(expression: str) -> str:
-    return (f"CASE WHEN left({expression}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
-            f"THEN '''' || {expression} ELSE {expression} END")
+def _sql_text(expression: str) -> str:
+    """one_line then neutralise, in SQL, evaluating `expression` twice at most (a CR first becomes a space, so the
+    leading characters that matter are = + - @ and tab)."""
+    return (f"CASE WHEN left({expression}, 1) IN ('=', '+', '-', '@', chr(9)) THEN '''' ELSE '' END "
+            f"|| translate({expression}, chr(13) || chr(10), '  ')")
 
 
 def _sql_date(python_format: str) -> str:
@@ -276,36 +277,38 @@ def _sql_period(layout: Layout) -> str:
             "lpad(l.period_number::text, 2, '0')")
 
 
-_SQL_FIELDS: dict[str, Callable[[Layout, BatchContext], str]] = {
-    "date": lambda lay, b: f"to_char(t.transaction_date, {_sql_date(lay.date_format)})",
-    "created_date": lambda lay, b: _literal(b.created_date.strftime(lay.date_format)),
-    "period": lambda lay, b: _sql_period(lay),
-    "cost_centre": lambda lay, b: "l.cost_centre",
-    "subjective": lambda lay, b: "l.subjective",
-    "project": lambda lay, b: "l.project_code",
-    "debit": lambda lay, b: "CASE WHEN e.amount > 0 THEN e.amount::text END",
-    "credit": lambda lay, b: "CASE WHEN e.amount < 0 THEN (-e.amount)::text END",
-    "amount": lambda lay, b: "e.amount::text",
-    "dc_flag": lambda lay, b: "CASE WHEN e.amount > 0 THEN '1' ELSE '-1' END",
-    "description": lambda lay, b: ("CASE WHEN l.period_note <> '' THEN t.memo || ' (' || l.period_note || ')' "
-                                   "ELSE t.memo END"),
-    "reference": lambda lay, b: "'T' || t.id::text",
-    "batch": lambda lay, b: _literal(b.reference),
-    "authority": lambda lay, b: _literal(b.authority_code),
-    "currency": lambda lay, b: "'GBP'",
+#: Text a person typed (memos, mapped codes): made one line and neutralised in SQL.
+_SQL_TYPED: dict[str, str] = {
+    "cost_centre": "l.cost_centre",
+    "subjective": "l.subjective",
+    "project": "l.project_code",
+    "description": "CASE WHEN l.period_note <> '' THEN t.memo || ' (' || l.period_note || ')' ELSE t.memo END",
 }
+#: Cells this service writes itself in a fixed form (digits, a letter then digits): nothing to make safe.
+_SQL_FORMED: dict[str, Callable[[Layout], str]] = {
+    "date": lambda lay: f"to_char(t.transaction_date, {_sql_date(lay.date_format)})",
+    "period": lambda lay: _sql_period(lay),
+    "debit": lambda lay: "CASE WHEN e.amount > 0 THEN e.amount::text END",
+    "credit": lambda lay: "CASE WHEN e.amount < 0 THEN (-e.amount)::text END",
+    "amount": lambda lay: "e.amount::text",
+    "dc_flag": lambda lay: "CASE WHEN e.amount > 0 THEN '1' ELSE '-1' END",
+    "reference": lambda lay: "'T' || t.id::text",
+}
+#: The same in every row of a batch: worked out once, in Python, by the same getters write_csv uses.
+_BATCH_CONSTANT = ("created_date", "batch", "authority", "currency")
+_NO_ROW = JournalRow(date(2000, 1, 1), 2000, 1, "", "", "", "", Decimal("0.00"), "", 0, "")
 
 
 def sql_columns(layout: Layout, batch: BatchContext) -> list[str]:
     """One SQL expression per column of the layout (text; NULL for an empty cell)."""
+    getters = _compile(layout, batch)
     out = []
-    for _, source in layout.columns:
-        if isinstance(source, Const):
-            out.append(f"NULLIF({_literal(str(neutralise(source.value)))}, '')")
-            continue
-        is_text, _ = FIELDS[source]
-        expression = _SQL_FIELDS[source](layout, batch)
-        if is_text:
-            expression = _sql_neutralise(f"regexp_replace({expression}, '[\\r\\n]+', ' ', 'g')")
+    for (_, source), get in zip(layout.columns, getters, strict=True):
+        if isinstance(source, Const) or source in _BATCH_CONSTANT:
+            expression = _literal(get(_NO_ROW))
+        elif source in _SQL_TYPED:
+            expression = _sql_text(_SQL_TYPED[source])
+        else:
+            expression = _SQL_FORMED[source](layout)
         out.append(f"NULLIF({expression}, '')")
     return out
