@@ -19,7 +19,8 @@ from tests.factories_ledger import posted
 pytestmark = pytest.mark.django_db
 
 NASTY = ["plain", 'say "hello"', "a,b;c", "line\nbreak", "carriage\rreturn", "=1+2", "+44 20", "-minus", "@at",
-         "\ttab", "\r\nfirst", "'quoted'", "Æ ø £ \u2013 \u201ccurly\u201d", " leading space", "trailing space ", "", '"', ","]
+         "\ttab", "\r\nfirst", "'quoted'", "Æ ø £ \u2013 \u201ccurly\u201d", " leading space", "trailing space ",
+         "", '"', ","]
 
 
 def python_bytes(batch: JournalBatch) -> bytes:
