@@ -9,7 +9,7 @@ class LedgerConfig(AppConfig):
         from organisations.models import Role
 
         from . import home  # noqa: F401
-        from .journals import tasks  # noqa: F401  (the worker finds the journal tasks)
+        from .journals import tasks, wording  # noqa: F401  (the worker finds the journal tasks)
 
         navigation.register(
             "Ledger",
@@ -18,3 +18,4 @@ class LedgerConfig(AppConfig):
             order=80,
         )
         navigation.register("Journals", "journals:batches", roles=(Role.FINANCE_OFFICER,), order=81)
+        wording.register()
