@@ -191,3 +191,28 @@ class TestQueryCounts:
         with CaptureQueriesContext(connection) as four:
             client.get(url)
         assert len(four) == len(one)
+
+
+class TestALargeJournal:
+    def test_its_file_is_written_by_a_task_and_the_page_shows_progress(self, client, world, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                      django_capture_on_commit_callbacks):
+        from core.models import BackgroundJob, JobStatus
+        from ledger.journals import services
+
+        monkeypatch.setattr(services, "SYNC_LINE_LIMIT", 1)
+        kent = world["kent"]
+        posted(kent, ("bank", "10.00"), ("asf_income", "-10.00"), on=date(2026, 6, 1))
+        signed_in(client, officer(kent))
+        form = TestMakingAJournal().form(kent)
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            response = client.post(reverse("journals:create"), form)
+        batch = JournalBatch.objects.get(authority=kent, number=2)
+        assert batch.status == BatchStatus.DRAFT
+        page = client.get(response["Location"]).content.decode()
+        assert "The file is being written: 0 of 0 postings" in page and "Download the file" not in page
+        for callback in queued:
+            callback()
+        job = BackgroundJob.objects.get(kind="ledger.journal_file")
+        assert (job.status, job.progress_total) == (JobStatus.SUCCEEDED, 2)
+        assert JournalBatch.objects.get(pk=batch.pk).status == BatchStatus.EXPORTED
+        assert "Download the file" in client.get(response["Location"]).content.decode()
