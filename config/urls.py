@@ -21,4 +21,5 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

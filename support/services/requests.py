@@ -16,6 +16,7 @@ from ..models import Child, Person, SupportRequest
 from ..models.plans import PlanStatus
 from ._common import _lock, _not_future, _record_creation, _require_casework, _save, _today, _transition
 from .errors import InvalidTransition
+from .letters import request_letter
 from .responsibility import child_responsibility
 
 
@@ -53,6 +54,8 @@ def request_create(
     _save(support_request, by)
     _record_creation(support_request, request=support_request, by=by, now=now, effective_date=received_date,
                      note="Request received" + (" (urgent)" if urgent else ""))
+    request_letter(kind="acknowledgement", request=support_request, about=support_request, by=by, now=now,
+                   context={"received_date": received_date})
     return support_request
 
 
