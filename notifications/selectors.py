@@ -36,9 +36,12 @@ def letters_for_household(*, user: Any, household_id: int) -> QuerySet[Letter]:
     return Letter.objects.for_user(user).filter(household_id=household_id).order_by("-issued_at", "-id")
 
 
-def letters_about(*, user: Any, obj: models.Model) -> QuerySet[Letter]:
-    return Letter.objects.for_user(user).filter(
-        object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).order_by("-issued_at", "-id")
+def letters_about(*, user: Any, objects: list[models.Model]) -> QuerySet[Letter]:
+    """The letters that belong to any of `objects` (a request, its notice, its decision...), newest first."""
+    condition = models.Q(pk__in=[])
+    for obj in objects:
+        condition |= models.Q(object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+    return Letter.objects.for_user(user).filter(condition).order_by("-issued_at", "-id")
 
 
 def outbox(*, user: Any) -> QuerySet[Message]:

@@ -9,6 +9,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -62,7 +63,7 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
                 return False
             return claims.get("iss") == SERVICE_ID
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             with fake.lock:
                 fake.requests.append(Recorded("GET", url.path, {}))
@@ -74,7 +75,7 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
                 return self._answer(200, {"notifications": found, "links": {}})
             return self._answer(404, {"status_code": 404, "errors": [{"error": "NotFound"}]})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
             with fake.lock:
                 fake.requests.append(Recorded("POST", self.path, body))
@@ -98,6 +99,7 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@contextmanager
 def serve() -> Iterator[FakeNotify]:
     fake = FakeNotify()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))

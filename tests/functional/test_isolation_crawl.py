@@ -36,6 +36,8 @@ NOT_CRAWLED = {
     "commissioning:create_from_request": "an action on a request; role and scope tested in test_commissioning_pages",
     "commissioning:reroute": "an action on a declined referral; tested in test_commissioning_pages",
     "contracts:job_download": "exists once a spreadsheet build has run; tested in test_contracts_pages",
+    "notifications:notify_callback": "GOV.UK Notify's receipts (POST, bearer token, no sign-in); tested in "
+                                     "test_notifications_channel",
 }
 SKIP_PREFIXES = ("/admin/", "/static/", "/assets/", "/media/")
 

@@ -28,13 +28,19 @@ TOKEN = "callback-token-for-tests"
 
 @pytest.fixture
 def notify(settings):  # type: ignore[no-untyped-def]
-    for fake in fake_notify.serve():
+    with fake_notify.serve() as fake:
         settings.NOTIFY_API_KEY = fake_notify.API_KEY
         settings.NOTIFY_BASE_URL = fake.base_url
         settings.NOTIFY_EMAIL_TEMPLATE_ID = "f33517ff-2a88-4f6e-b855-c550268ce08a"
         settings.NOTIFY_LETTER_EMAIL_TEMPLATE_ID = "0b5e8e2e-9a8c-4c1b-9f6a-8d3c1b2a4e5f"
         settings.NOTIFY_CALLBACK_TOKEN = TOKEN
         yield fake
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Run what the services queue after commit (the send task), as a real commit would."""
+    return django_capture_on_commit_callbacks
 
 
 @pytest.fixture
@@ -52,8 +58,8 @@ def _letter(worker, *, channel: str = Channel.POST, email: str = "") -> Letter: 
 
 
 class TestSending:
-    def test_a_letter_goes_as_a_precompiled_pdf_with_its_reference(self, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-        with django_capture_on_commit_callbacks(execute=True):
+    def test_a_letter_goes_as_a_precompiled_pdf_with_its_reference(self, notify, worker, commit):  # type: ignore[no-untyped-def]
+        with commit(execute=True):
             letter = _letter(worker)
         message = Message.objects.get(letter=letter)
         [posted] = notify.posts("letter")
@@ -63,18 +69,19 @@ class TestSending:
         assert posted.body["postage"] == "second"
         assert message.status == MessageStatus.SENT and message.notify_id == notify.sent[message.reference]["id"]
 
-    def test_an_email_goes_by_template_id_with_subject_and_body(self, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-        with django_capture_on_commit_callbacks(execute=True):
+    def test_an_email_goes_by_template_id_with_subject_and_body(self, notify, worker, commit):  # type: ignore[no-untyped-def]
+        with commit(execute=True):
             message = email_send(to="worker@example.org", subject="Review due", body="Open it", reference="RMD-1",
                                  now=NOW, authority=worker.authority, owner=worker)
         [posted] = notify.posts("email")
-        assert posted.body == {"email_address": "worker@example.org", "template_id": "f33517ff-2a88-4f6e-b855-c550268ce08a",
+        assert posted.body == {"email_address": "worker@example.org",
+                               "template_id": "f33517ff-2a88-4f6e-b855-c550268ce08a",
                                "personalisation": {"subject": "Review due", "body": "Open it"}, "reference": "RMD-1"}
         message.refresh_from_db()
         assert message.status == MessageStatus.SENT
 
-    def test_a_letter_by_email_carries_the_pdf_as_a_file(self, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-        with django_capture_on_commit_callbacks(execute=True):
+    def test_a_letter_by_email_carries_the_pdf_as_a_file(self, notify, worker, commit):  # type: ignore[no-untyped-def]
+        with commit(execute=True):
             _letter(worker, channel=Channel.EMAIL, email="ada@example.org")
         [posted] = notify.posts("email")
         assert posted.body["template_id"] == "0b5e8e2e-9a8c-4c1b-9f6a-8d3c1b2a4e5f"
@@ -83,9 +90,9 @@ class TestSending:
 
 
 class TestRetries:
-    def test_429_and_5xx_are_retried_and_the_message_sent_once(self, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    def test_429_and_5xx_are_retried_and_the_message_sent_once(self, notify, worker, commit):  # type: ignore[no-untyped-def]
         notify.errors = [429, 503, 500]
-        with django_capture_on_commit_callbacks(execute=True):
+        with commit(execute=True):
             letter = _letter(worker)
         message = Message.objects.get(letter=letter)
         assert len(notify.posts("letter")) == 4  # three refusals, then accepted
@@ -97,17 +104,17 @@ class TestRetries:
         assert tasks.send.retry_backoff and tasks.send.max_retries >= 5
         assert tasks.send.autoretry_for == (tasks.RetryableSendFailed,)
 
-    def test_a_message_notify_refuses_is_not_retried_and_the_worker_is_told(self, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    def test_a_message_notify_refuses_is_not_retried_and_the_worker_is_told(self, notify, worker, commit):  # type: ignore[no-untyped-def]
         notify.errors = [400]
-        with django_capture_on_commit_callbacks(execute=True):
+        with commit(execute=True):
             letter = _letter(worker)
         message = Message.objects.get(letter=letter)
         assert message.status == MessageStatus.TECHNICAL_FAILURE and len(notify.posts("letter")) == 1
         assert FollowUp.objects.get(message=message).assigned_to == worker
 
-    def test_giving_up_after_the_last_retry_tells_the_worker(self, notify, worker, django_capture_on_commit_callbacks, settings):  # type: ignore[no-untyped-def]
+    def test_giving_up_after_the_last_retry_tells_the_worker(self, notify, worker, commit, settings):  # type: ignore[no-untyped-def]
         notify.errors = [503] * (tasks.send.max_retries + 1)
-        with django_capture_on_commit_callbacks(execute=True):
+        with commit(execute=True):
             letter = _letter(worker)
         message = Message.objects.get(letter=letter)
         assert message.status == MessageStatus.TECHNICAL_FAILURE
@@ -138,16 +145,16 @@ class TestCallback:
             letter = _letter(worker)
         return Message.objects.get(letter=letter)
 
-    def test_refuses_a_wrong_or_missing_token(self, client, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-        message = self._sent(notify, worker, django_capture_on_commit_callbacks)
+    def test_refuses_a_wrong_or_missing_token(self, client, notify, worker, commit):  # type: ignore[no-untyped-def]
+        message = self._sent(notify, worker, commit)
         assert self._post(client, {"id": message.notify_id, "status": "delivered"}, token="wrong").status_code == 401
         assert client.post(reverse("notifications:notify_callback"), data="{}",
                            content_type="application/json").status_code == 401
         message.refresh_from_db()
         assert message.status == MessageStatus.SENT
 
-    def test_a_delivery_receipt_updates_the_status_and_is_kept(self, client, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-        message = self._sent(notify, worker, django_capture_on_commit_callbacks)
+    def test_a_delivery_receipt_updates_the_status_and_is_kept(self, client, notify, worker, commit):  # type: ignore[no-untyped-def]
+        message = self._sent(notify, worker, commit)
         payload = {"id": message.notify_id, "reference": message.reference, "status": "delivered",
                    "notification_type": "letter"}
         assert self._post(client, payload).status_code == 200
@@ -155,16 +162,16 @@ class TestCallback:
         assert message.status == MessageStatus.DELIVERED
         assert MessageEvent.objects.filter(message=message, source="notify").get().payload == payload
 
-    def test_a_permanent_failure_creates_a_task_for_the_worker(self, client, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-        message = self._sent(notify, worker, django_capture_on_commit_callbacks)
+    def test_a_permanent_failure_creates_a_task_for_the_worker(self, client, notify, worker, commit):  # type: ignore[no-untyped-def]
+        message = self._sent(notify, worker, commit)
         assert self._post(client, {"id": message.notify_id, "status": "permanent-failure"}).status_code == 200
         message.refresh_from_db()
         assert message.status == MessageStatus.PERMANENT_FAILURE
         follow_up = FollowUp.objects.get(message=message)
         assert follow_up.assigned_to == worker and "could not be delivered" in follow_up.reason
 
-    def test_a_temporary_failure_then_delivery(self, client, notify, worker, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-        message = self._sent(notify, worker, django_capture_on_commit_callbacks)
+    def test_a_temporary_failure_then_delivery(self, client, notify, worker, commit):  # type: ignore[no-untyped-def]
+        message = self._sent(notify, worker, commit)
         self._post(client, {"id": message.notify_id, "status": "temporary-failure"})
         self._post(client, {"id": message.notify_id, "status": "delivered"})
         message.refresh_from_db()

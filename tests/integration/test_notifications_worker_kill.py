@@ -35,7 +35,7 @@ def test_a_worker_killed_after_the_call_never_sends_the_letter_twice(settings, m
     recipient = Recipient(kind=RecipientKind.ADOPTIVE_FAMILY, name="Ada Okafor-Lane",
                           address_lines=("1 High Street", "Chatham", "ME4 4AA"))
     procs: list = []
-    for fake in fake_notify.serve():
+    with fake_notify.serve() as fake:
         for name, value in (("NOTIFY_API_KEY", fake_notify.API_KEY), ("NOTIFY_BASE_URL", fake.base_url)):
             monkeypatch.setenv(name, value)  # for the worker processes
             setattr(settings, name, value)

@@ -10,9 +10,9 @@ from django_celery_beat.models import PeriodicTask
 
 from claims.models.fund_rules import FundRuleSet
 from claims.services.rule_changes import fund_rule_set_save
+from notifications.models import Message
 from organisations.models import Role
 from support import reminders, selectors
-from notifications.models import Message
 from support.models import SentReminder
 from support.tasks import daily
 from tests.factories import AuthorityFactory, UserFactory
