@@ -88,7 +88,7 @@ def review_complete(
     return review
 
 
-REVIEW_OUTCOME_TEXT = {
+REVIEW_OUTCOME_TEXT: dict[str, str] = {
     ReviewOutcome.CONTINUE: "The support plan continues as it is.",
     ReviewOutcome.REVISE: "We will change the support plan. We will send you the new plan.",
     ReviewOutcome.END: "The support plan has ended.",
