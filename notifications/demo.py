@@ -1,10 +1,12 @@
 """Demo letterheads for each authority (the letters issued by the other apps' demo steps use them)."""
 
 from core.demo import DemoContext
-from organisations.models import Authority
+from organisations.models import Authority, Provider
 
 from .models import Letterhead
-from .services import letterhead_save
+from .recipients import Channel
+from .selectors import contact_preference_for
+from .services import contact_preference_save, letterhead_save
 
 LETTERHEADS = {
     "kent": ("Kent County Council", "Adoption Support Team\nSessions House\nCounty Road\nMaidstone\nME14 1XQ",
@@ -29,3 +31,9 @@ def seed(ctx: DemoContext) -> None:
                              "are still not happy after our reply, you can ask the Local Government and Social Care "
                              "Ombudsman to look at your complaint."))
         ctx.count("letterheads", True)
+
+    for provider in Provider.objects.all():
+        if contact_preference_for(party=provider) is None:
+            slug = "".join(ch for ch in provider.name.lower() if ch.isalnum())[:30]
+            contact_preference_save(party=provider, channel=Channel.EMAIL, email=f"referrals@{slug}.demo.invalid")
+            ctx.count("provider contact preferences", True)

@@ -15,7 +15,17 @@ from django.db import models, transaction
 from django_fsm import can_proceed
 
 from . import channel
-from .models import FollowUp, Letter, Letterhead, LetterKind, Message, MessageChannel, MessageEvent, MessageStatus
+from .models import (
+    ContactPreference,
+    FollowUp,
+    Letter,
+    Letterhead,
+    LetterKind,
+    Message,
+    MessageChannel,
+    MessageEvent,
+    MessageStatus,
+)
 from .recipients import Recipient, check_recipient
 from .rendering import render_letter
 from .selectors import letterhead_for
@@ -241,6 +251,22 @@ def letterhead_save(*, authority: Any, by: Any = None, **fields: Any) -> Letterh
     head.full_clean()
     head.save()
     return head
+
+
+@transaction.atomic
+def contact_preference_save(*, party: models.Model, channel: str, email: str = "", postal_address: str = "",
+                            authority: Any = None, by: Any = None) -> ContactPreference:
+    """How a family or a provider wants letters, and where (history keeps every change)."""
+    party_type = ContentType.objects.get_for_model(party)
+    preference = ContactPreference.objects.select_for_update().filter(
+        party_type=party_type, party_id=str(party.pk)).first() or ContactPreference(
+        party_type=party_type, party_id=str(party.pk))
+    preference.channel, preference.email, preference.postal_address = channel, email, postal_address
+    preference.authority = authority
+    preference._history_user = by  # type: ignore[attr-defined,union-attr]
+    preference.full_clean()
+    preference.save()
+    return preference
 
 
 @transaction.atomic
