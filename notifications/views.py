@@ -24,8 +24,9 @@ from organisations.models import Role
 from . import selectors, services
 from .models import Letter
 
+# Provider staff receive their letters by post or email; no provider page lists letters yet, so none opens them here.
 LETTER_READERS: tuple[str, ...] = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR, Role.FINANCE_OFFICER,
-                                   Role.LEAD_COMMISSIONER, Role.PROVIDER_STAFF)
+                                   Role.LEAD_COMMISSIONER)
 OUTBOX_READERS: tuple[str, ...] = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR, Role.ADMINISTRATOR)
 
 

@@ -5,7 +5,7 @@ an authority only its own messages."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -83,3 +83,31 @@ class TestOutbox:
         medway = UserFactory(authority=AuthorityFactory(short_code="medway"), role=Role.SOCIAL_WORKER)
         other = signed_in(client, medway).get(reverse("notifications:outbox")).content.decode()
         assert letter.reference not in other and "Nothing has been sent yet" in other
+
+
+class TestNoticeThroughThePage:
+    def test_sending_the_notice_gives_a_letter_that_opens_and_is_in_the_outbox(self, client, kent, worker):  # type: ignore[no-untyped-def]
+        import io
+
+        from pypdf import PdfReader
+
+        from tests.factories_support import ApprovedAssessmentFactory
+
+        assessment = ApprovedAssessmentFactory(request__responsible_authority=kent,
+                                               request__child__household__responsible_authority=kent,
+                                               request__child__household__family_name="Okafor-Lane",
+                                               request__child__last_name="Okafor-Lane",
+                                               approved_date=timezone.localdate() - timedelta(days=3))
+        today = timezone.localdate()
+        c = signed_in(client, worker)
+        response = c.post(reverse("support:notice_issue", args=[assessment.request_id]), {
+            "proposes_support": "yes", "statement_of_needs": "Therapy for attachment", "window_days": "28",
+            "issued_date_day": today.day, "issued_date_month": today.month, "issued_date_year": today.year})
+        assert response.status_code == 302
+        letter = Letter.objects.get(kind=LetterKind.NOTICE_OF_PROPOSAL)
+        pdf = c.get(reverse("notifications:letter_download", args=[letter.pk])).content
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+        window_end = today + timedelta(days=28)
+        assert "Okafor-Lane" in text and "Kent County Council" in text
+        assert f"by {window_end.day} {window_end:%B %Y}" in text
+        assert letter.reference in c.get(reverse("notifications:outbox")).content.decode()
