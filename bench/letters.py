@@ -82,7 +82,7 @@ def main() -> None:
     try:
         from config.celery import app
 
-        app.conf.result_backend = env["CELERY_RESULT_BACKEND"]
+        app.conf.update(result_backend=env["CELERY_RESULT_BACKEND"])
         time.sleep(3)  # the worker connects
         started = time.perf_counter()
         results = [issue_letters.delay(first, min(BATCH, args.letters - first))
