@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 from moneyed import Money
 
+from core import wording
 from core.money import gbp, zero
 from core.workdays import add_working_days, bank_holidays_around
 from organisations.models import Role
@@ -109,8 +110,17 @@ def application_detail(*, user: Any, pk: int) -> ASFApplication:
     return applications_for(user).select_related("manager_approved_by", "rule_set", "child__household").get(pk=pk)
 
 
-def application_timeline(*, application: ASFApplication) -> list[Any]:
-    return list(application.status_changes.select_related("by").order_by("at", "id"))
+def application_timeline(*, application: ASFApplication) -> list[wording.HistoryLine]:
+    """The application's changes of state, oldest first, in plain words ("Application approved by the fund")."""
+    changes = application.status_changes.select_related("by").order_by("at", "id")
+    return [wording.history_line("claims.asfapplication", from_state=c.from_status, to_state=c.to_status, when=c.at,
+                                 by=c.by, note=c.note) for c in changes]
+
+
+def invoice_history(*, invoice: ProviderInvoice) -> list[wording.HistoryLine]:
+    changes = invoice.status_changes.select_related("by").order_by("at", "id")
+    return [wording.history_line("claims.providerinvoice", from_state=c.from_status, to_state=c.to_status,
+                                 when=c.at, by=c.by, note=c.note) for c in changes]
 
 
 def split_rechecks(*, user: Any) -> QuerySet[SplitRecheck]:

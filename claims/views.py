@@ -417,7 +417,7 @@ def invoice_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/invoice_approve.html", {
         "form": form, "invoice": invoice, "application": invoice.application,
         "is_recorder": invoice.recorded_by_id == request.user.pk,
-        "status_changes": invoice.status_changes.select_related("by"),
+        "status_changes": selectors.invoice_history(invoice=invoice),
     })
 
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/v1/", include("api.urls")),
 ]

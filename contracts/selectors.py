@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from moneyed import Money
 
+from core import wording
+from core.dates import long_date
 from core.models import BackgroundJob
 from core.money import format_gbp, gbp, zero
 from organisations.models import RegistrationCheck
@@ -307,7 +309,14 @@ def run_sheet(*, run: ApportionmentRun) -> RunSheet:
 
 
 def _day(iso: str) -> str:
-    return date.fromisoformat(str(iso)).strftime("%d %B %Y").lstrip("0")
+    return long_date(date.fromisoformat(str(iso)))
+
+
+def run_history(*, run: ApportionmentRun) -> list[wording.HistoryLine]:
+    """The run's changes of state, oldest first, in plain words ("Split approved")."""
+    changes = run.status_changes.select_related("changed_by").order_by("changed_at", "id")
+    return [wording.history_line("contracts.apportionmentrun", from_state=c.from_status, to_state=c.to_status,
+                                 when=c.changed_at, by=c.changed_by) for c in changes]
 
 
 def run_jobs(*, run: ApportionmentRun) -> QuerySet[BackgroundJob]:

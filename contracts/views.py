@@ -288,7 +288,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_lead = run.contract.lead_authority_id in authority_ids_for(user)
     return render(request, "contracts/run_detail.html", {
         "run": run, "lines": lines, "chart": chart, "jobs": list(selectors.run_jobs(run=run)[:5]),
-        "status_changes": run.status_changes.select_related("changed_by"),
+        "status_changes": selectors.run_history(run=run),
         "can_calculate": user.role in RUN_ROLES and is_lead and not run.frozen,  # type: ignore[union-attr]
         "can_approve": user.role == Role.FINANCE_OFFICER and is_lead  # type: ignore[union-attr]
         and run.status == RunStatus.CALCULATED,

@@ -14,4 +14,5 @@ class SupportConfig(AppConfig):
         navigation.register("Due soon", "support:due_soon",
                             roles=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR], order=12)
         navigation.register("Approvals", "support:approvals", roles=[Role.TEAM_MANAGER], order=13)
-        from . import home  # noqa: F401  (registers the home panels)
+        from . import home, wording  # noqa: F401  (home registers the home panels)
+        wording.register()

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from moneyed import Money
 
+from core.dates import long_date
 from core.money import format_gbp, zero
 from ledger.models import AccountCode
 
@@ -180,7 +181,7 @@ def invoice_pay(*, invoice: ProviderInvoice, paid_date: date, by: Any, now: date
     invoice.paid_date = paid_date
     invoice._history_user = by  # type: ignore[attr-defined]
     invoice.save(update_fields=["status", "paid_date"])
-    _invoice_status_change(invoice, before=before, by=by, now=now, note=f"Paid {paid_date:%d %B %Y}")
+    _invoice_status_change(invoice, before=before, by=by, now=now, note=f"Paid {long_date(paid_date)}")
     _post(invoice, authority=invoice.application.responsible_authority,
           key=f"claims.providerinvoice:{invoice.pk}:paid", memo=f"{invoice.application.reference}: paid {invoice}",
           on=paid_date, by=by, now=now,

@@ -11,6 +11,7 @@ from django_fsm import TransitionNotAllowed
 
 from contracts.models import Contract, ContractStatus, ContractStatusChange, ExtensionOption
 from contracts.rules import add_months
+from core.dates import long_date
 
 from .errors import ContractError, InvalidTransition
 
@@ -96,9 +97,9 @@ def contract_extend(*, contract: Contract, option: ExtensionOption, by: Any, tod
     if option.contract_id != contract.pk:
         raise InvalidTransition("That extension option belongs to another contract.")
     if option.exercised_date is not None:
-        raise InvalidTransition(f"That extension option was taken up on {option.exercised_date:%d %B %Y}.")
+        raise InvalidTransition(f"That extension option was taken up on {long_date(option.exercised_date)}.")
     if today > option.decision_by_date:
-        raise InvalidTransition(f"The decision on that option was due by {option.decision_by_date:%d %B %Y}.")
+        raise InvalidTransition(f"The decision on that option was due by {long_date(option.decision_by_date)}.")
     before = contract.status
     try:
         contract.extend(new_end_date=add_months(contract.end_date, option.length_months))
@@ -116,7 +117,7 @@ def contract_extend(*, contract: Contract, option: ExtensionOption, by: Any, tod
 def contract_expire(*, contract: Contract, by: Any, today: date, now: datetime) -> Contract:
     contract = _locked(contract)
     if today <= contract.end_date:
-        raise InvalidTransition(f"Contract {contract.reference} runs to {contract.end_date:%d %B %Y}.")
+        raise InvalidTransition(f"Contract {contract.reference} runs to {long_date(contract.end_date)}.")
     before = contract.status
     try:
         contract.expire()

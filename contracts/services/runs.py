@@ -24,6 +24,7 @@ from contracts.models import (
     UsageRecord,
 )
 from contracts.selectors import run_sources, run_usage
+from core.dates import long_date
 from core.money import NotGBP, gbp, require_gbp, zero
 from ledger.models import AccountCode
 from ledger.services import account_for, post
@@ -46,7 +47,7 @@ def _log_run(run: ApportionmentRun, before: str, *, by: Any, now: datetime) -> N
 
 
 def default_basis_label(*, basis: str, start: date, end: date) -> str:
-    return f"{UsageMeasure(basis).label.lower()} {start:%d %b %Y} to {end:%d %b %Y}"
+    return f"{UsageMeasure(basis).label.lower()} {long_date(start)} to {long_date(end)}"
 
 
 @transaction.atomic
@@ -170,8 +171,8 @@ def run_calculate(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportion
     fixed = run.fixed_share_percent
     if weight_total == 0 and fixed < 100:
         raise RunError(
-            f"No {UsageMeasure(run.basis).label.lower()} were recorded between {run.usage_start_date:%d %B %Y} and "
-            f"{run.usage_end_date:%d %B %Y}: there is nothing to share by."
+            f"No {UsageMeasure(run.basis).label.lower()} were recorded between {long_date(run.usage_start_date)} and "
+            f"{long_date(run.usage_end_date)}: there is nothing to share by."
         )
     # Keyed by name (unique, and the order of the lines and of the spreadsheet rows), so a tie of remainders
     # goes to the authority listed first, as the spreadsheet's formulas also decide it.
@@ -248,7 +249,7 @@ def run_approve(*, run: ApportionmentRun, by: Any, now: datetime) -> Apportionme
     run.approve()
     run.approved_by = by
     run.approved_at = now
-    run.inputs = {**run.inputs, "approved_by": str(by) if by else "", "approved_on": f"{now:%d %B %Y}".lstrip("0")}
+    run.inputs = {**run.inputs, "approved_by": str(by) if by else "", "approved_on": f"{long_date(now)}".lstrip("0")}
     run._history_user = by  # type: ignore[attr-defined]
     run.save(update_fields=["status", "approved_by", "approved_at", "inputs"])
     _log_run(run, before, by=by, now=now)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from contracts.models import Contract, UsageMeasure, UsageRecord
+from core.dates import long_date
 
 from .errors import ContractError
 
@@ -42,8 +43,8 @@ def check_usage(*, contract: Contract, authority: Any, usage_date: date, measure
     amount = _quantity(quantity)
     if not contract.covers(usage_date):
         raise InvalidUsage(
-            f"{usage_date:%d %B %Y} is outside contract {contract.reference} "
-            f"({contract.start_date:%d %B %Y} to {contract.end_date:%d %B %Y})."
+            f"{long_date(usage_date)} is outside contract {contract.reference} "
+            f"({long_date(contract.start_date)} to {long_date(contract.end_date)})."
         )
     party_ids = {a.pk for a in contract.parties.all()} | {contract.lead_authority_id}
     if authority.pk not in party_ids:
