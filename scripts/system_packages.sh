@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages a make target needs, or stop at once saying which and how.
 #
-#   scripts/system_packages.sh test   # PostgreSQL server binaries, redis-server, Chromium (browser tests), npm
-#   scripts/system_packages.sh demo   # npm (GOV.UK Frontend)
+#   scripts/system_packages.sh test   # PostgreSQL server binaries, redis-server, Chromium (browser tests), npm,
+#                                     # and what letters need
+#   scripts/system_packages.sh demo   # npm (GOV.UK Frontend), and what letters need
+#
+# Letters (WeasyPrint) need Pango and HarfBuzz's subsetter (found by their library files) and a font (DejaVu Sans,
+# found by its file; fontconfig finds it and WeasyPrint embeds the glyphs it uses).
 #
 # Where something is missing: as root, apt-get installs it; otherwise `sudo -n apt-get` where sudo needs no
 # password; otherwise the script fails in its first second with one message naming the packages and the command.
@@ -16,7 +20,23 @@ have_pg() {
   local lib=${POSTGRESQL_LIB:-/usr/lib/postgresql}  # where Debian puts the server binaries (not on PATH)
   compgen -G "$lib/*/bin/initdb" >/dev/null && compgen -G "$lib/*/bin/pg_ctl" >/dev/null
 }
+have_file() {  # have_file NAME DIR...: NAME in one of the DIRs or one level below (Debian's multiarch folders)
+  local name=$1 dir
+  shift
+  for dir in "$@"; do
+    if compgen -G "$dir/$name" >/dev/null || compgen -G "$dir/*/$name" >/dev/null; then
+      return 0
+    fi
+  done
+  return 1
+}
+read -r -a lib_dirs <<< "${SYSTEM_LIB_DIRS:-/usr/lib /lib /usr/lib64}"
+font_dir=${SYSTEM_FONT_DIR:-/usr/share/fonts/truetype}
 command -v npm >/dev/null 2>&1 || need+=(npm)
+have_file libpango-1.0.so.0 "${lib_dirs[@]}" || need+=(libpango-1.0-0)
+have_file libpangoft2-1.0.so.0 "${lib_dirs[@]}" || need+=(libpangoft2-1.0-0)
+have_file libharfbuzz-subset.so.0 "${lib_dirs[@]}" || need+=(libharfbuzz-subset0)
+have_file DejaVuSans.ttf "$font_dir" || need+=(fonts-dejavu-core)
 if [ "$target" = test ]; then
   have_pg || need+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

@@ -1,18 +1,19 @@
 """Daily reminders: one email per deadline, sent once (a SentReminder row with a unique key per item and
-deadline), through Django's email backend (EMAIL_BACKEND: SMTP, console in the demo, or a GOV.UK Notify backend
-in production)."""
+deadline), through the notifications channel: GOV.UK Notify where NOTIFY_API_KEY is set, otherwise Django's email
+backend (the console in the demo). The message's reference comes from the key, so it is never sent twice."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from core.dates import long_date
+from notifications.services import email_send
 
 from .models import SentReminder, SupportRequest
 from .selectors import DueItem, due_items
@@ -28,9 +29,9 @@ def _body(item: DueItem) -> str:
 
 
 def reminders_send(*, now: datetime, horizon: int | None = None) -> int:
-    """Email the allocated worker about each deadline due soon or overdue, once per item. Returns how many sent.
-    The reminder row and the email share a transaction: if sending fails nothing is recorded and the next run
-    tries again; a second run (or a concurrent one) finds the key and sends nothing."""
+    """Email the allocated worker about each deadline due soon or overdue, once per item. Returns how many queued.
+    The reminder row and the queued message share a transaction, and the message is sent after commit by the
+    channel's task (retried with backoff); a second run (or a concurrent one) finds the key and sends nothing."""
     today = timezone.localdate(now)
     requests = SupportRequest.objects.filter(allocated_worker__isnull=False, allocated_worker__is_active=True)
     sent = 0
@@ -43,7 +44,9 @@ def reminders_send(*, now: datetime, horizon: int | None = None) -> int:
             with transaction.atomic():
                 SentReminder.objects.create(key=item.key, request=item.request, recipient=worker.email,
                                             subject=subject[:200], sent_at=now)
-                send_mail(subject, _body(item), settings.DEFAULT_FROM_EMAIL, [worker.email])
+                email_send(to=worker.email, subject=subject, body=_body(item), now=now, owner=worker,
+                           authority=item.request.responsible_authority,
+                           reference="RMD-" + hashlib.sha256(item.key.encode()).hexdigest()[:40])
         except IntegrityError:
             continue  # another run sent it first
         sent += 1

@@ -14,6 +14,7 @@ from django.urls import reverse
 from core import wording
 from core.dates import long_date
 from core.workdays import add_working_days, bank_holidays_around
+from notifications.selectors import letters_about
 from organisations.models import Role
 
 from . import rules
@@ -345,3 +346,9 @@ def home_summary(*, user: Any, today: date) -> dict[str, int]:
     else:
         summary["awaiting_me"] = sum(1 for row in approvals_waiting(user=user, today=today) if not row["own"])
     return summary
+
+
+def request_letters(*, user: Any, request: SupportRequest) -> Any:
+    """The letters about a request and its steps (acknowledgement, notice, decision, reviews), newest first."""
+    return letters_about(user=user, objects=[
+        request, *request.notices.all(), *request.decisions.all(), *Review.objects.filter(plan__request=request)])

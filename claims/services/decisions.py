@@ -16,6 +16,7 @@ from .. import rules
 from ..models.applications import AWAITING_DECISION, ASFApplication, Decision
 from ._common import _amount, _key, _lock, _lock_with_limit, _post, _require_role, _require_scope, _transition
 from .errors import BadAmount, ClaimsError, InvalidTransition, LimitExceeded
+from .letters import asf_outcome_letter
 from .roles import DECISION_RECORDERS
 from .rule_sets import rule_row_on
 
@@ -80,6 +81,7 @@ def application_approve(*, application: ASFApplication, by: Any, now: datetime, 
           memo=f"{application.reference}: the fund's approval ({application.fund_reference})", on=decision_date,
           by=by, now=now,
           lines=[(AccountCode.ASF_RECEIVABLE, fund), (AccountCode.ASF_GRANT_IN_ADVANCE, -fund)])
+    asf_outcome_letter(application=application, by=by, now=now)
     return application
 
 
@@ -94,5 +96,7 @@ def application_reject(*, application: ASFApplication, by: Any, now: datetime, d
     application.decision = Decision.REJECTED
     application.decision_date = decision_date
     application.decision_note = note.strip()
-    return _transition(application, "reject", by=by, now=now, note=note.strip(),
-                       fields=["decision", "decision_date", "decision_note"])
+    application = _transition(application, "reject", by=by, now=now, note=note.strip(),
+                              fields=["decision", "decision_date", "decision_note"])
+    asf_outcome_letter(application=application, by=by, now=now)
+    return application

@@ -16,6 +16,7 @@ from .. import routing, selectors
 from ..models import Referral, ReferralStatus, RouteType, SpotPurchaseStatus
 from ._common import _locked, _log, _save, _today, _transition
 from .errors import InvalidTransition, NoRoute, ReferralError
+from .letters import referral_letter
 
 RESPONSE_WORKING_DAYS = 10  # a provider answers a referral within ten working days (configurable later)
 
@@ -199,6 +200,7 @@ def referral_send(*, referral: Referral, by: Any, now: datetime) -> Referral:
     )
     _save(referral, by, "sent_to", "sent_date", "response_due_date")
     _log(referral, before, by=by, now=now, note=f"Sent to {referral.sent_to}")
+    referral_letter(referral=referral, by=by, now=now)
     return referral
 
 

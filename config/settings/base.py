@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "core",
     "organisations",
+    "notifications",
     "ledger",
     "support",
     "contracts",
@@ -166,6 +167,10 @@ WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Issued letters: private (no public URL), served only through the audited download view.
+    "letters": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": env.path("LETTERS_ROOT", default=str(VAR_DIR / "letters")),
+                            "base_url": None}},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"
@@ -182,6 +187,16 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="adoption-support@example.org")
+
+# GOV.UK Notify. Without an API key (the demo), messages stay in the local outbox page and email goes to
+# EMAIL_BACKEND (the console in the demo). Email templates are Notify template ids with ((subject)) and ((body)).
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_EMAIL_TEMPLATE_ID = env("NOTIFY_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_LETTER_EMAIL_TEMPLATE_ID = env("NOTIFY_LETTER_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
+NOTIFY_POSTAGE = env("NOTIFY_POSTAGE", default="second")
+NOTIFY_TIMEOUT_SECONDS = env.int("NOTIFY_TIMEOUT_SECONDS", default=30)
 
 # Celery. The demo default is kombu's filesystem transport: a real worker with no broker server
 # (docs/decisions/0002-embedded-broker.md). Tests and production use Redis.
@@ -289,5 +304,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

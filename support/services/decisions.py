@@ -17,6 +17,7 @@ from ..models.plans import PlanStatus
 from ._approval import _manager_approve, _manager_send_back
 from ._common import _lock, _record_creation, _require_casework, _save, _today, _transition
 from .errors import InvalidTransition
+from .letters import request_letter
 from .plans import _plan_end
 
 
@@ -69,6 +70,12 @@ def decision_approve(*, decision: Decision, by: Any, now: datetime) -> Decision:
         _transition(request, "close", request=request, by=by, now=now, note="Decided not to provide support")
         request.closed_date, request.closure_reason = _today(now), "Decided not to provide support"
         _save(request, by, update_fields=["closed_date", "closure_reason"])
+    planned = decision.notice.proposed_services if decision.outcome == DecisionOutcome.PROVIDE else ""
+    request_letter(kind="notice_of_decision", request=request, about=decision, by=by, now=now, context={
+        "outcome": ("We have decided to provide adoption support." if decision.outcome == DecisionOutcome.PROVIDE
+                    else "We have decided not to provide adoption support."),
+        "reasons": decision.reasons, "services": planned,
+    })
     return decision
 
 

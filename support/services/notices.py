@@ -16,6 +16,7 @@ from ..models.assessments import ApprovalStatus
 from ..models.notices import NoticeStatus
 from ._common import _lock, _record_creation, _require_casework, _save, _today, _transition
 from .errors import InvalidTransition
+from .letters import request_letter
 
 
 @transaction.atomic
@@ -48,6 +49,11 @@ def notice_issue(
     _save(notice, by)
     _record_creation(notice, request=request, by=by, now=now, effective_date=issued_date,
                      note=f"Representations by {notice.window_end_date:%-d %B %Y}")
+    request_letter(kind="notice_of_proposal", request=request, about=notice, by=by, now=now, letter_date=issued_date,
+                   context={
+        "statement_of_needs": statement_of_needs, "proposes_support": proposes_support,
+        "proposed_services": proposed_services, "window_end_date": notice.window_end_date,
+    })
     return notice
 
 

@@ -25,6 +25,7 @@ from ._common import (
     _transition,
 )
 from .errors import InvalidTransition
+from .letters import request_letter
 from .responsibility import child_responsibility
 
 
@@ -63,6 +64,8 @@ def request_create(
     _save(support_request, by)
     _record_creation(support_request, request=support_request, by=by, now=now, effective_date=received_date,
                      note="Request received" + (" (urgent)" if urgent else ""))
+    request_letter(kind="acknowledgement", request=support_request, about=support_request, by=by, now=now,
+                   context={"received_date": received_date})
     return support_request
 
 

@@ -17,6 +17,7 @@ from ..models.plans import PlanStatus
 from ..models.reviews import ReviewOutcome, ReviewReason, ReviewStatus
 from ._common import _lock, _require_casework, _save, _today, _transition
 from .errors import InvalidTransition
+from .letters import request_letter
 from .plans import _check_review_date, plan_end, plan_revise
 
 
@@ -79,4 +80,16 @@ def review_complete(
                          reason=ReviewReason.SCHEDULED if next_review_date else ReviewReason.ANNUAL), by)
     else:
         plan_revise(plan=plan, start_date=completed_date, by=by, now=now)
+    next_review = plan.reviews.filter(status=ReviewStatus.DUE).order_by("due_date").first()
+    request_letter(kind="review_outcome", request=plan.request, about=review, by=by, now=now, context={
+        "review_date": completed_date, "outcome": REVIEW_OUTCOME_TEXT[outcome], "summary": notes,
+        "next_review_date": next_review.due_date if next_review and outcome == ReviewOutcome.CONTINUE else None,
+    })
     return review
+
+
+REVIEW_OUTCOME_TEXT: dict[str, str] = {
+    ReviewOutcome.CONTINUE: "The support plan continues as it is.",
+    ReviewOutcome.REVISE: "We will change the support plan. We will send you the new plan.",
+    ReviewOutcome.END: "The support plan has ended.",
+}

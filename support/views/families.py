@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from core.audit import record_access
+from notifications.selectors import letters_for_household
 from organisations.access import role_required
 
 from .. import forms, selectors
@@ -41,6 +42,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "support/household_detail.html", {
         "household": household, "timeline": selectors.household_timeline(user=request.user, household=household),
         "can_write": request.user.role in WRITERS,  # type: ignore[union-attr]
+        "letters": letters_for_household(user=request.user, household_id=household.pk),
     })
 
 

@@ -65,10 +65,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                   family=support_request.child.household if support_request.child else subject)
     steps = selectors.request_steps(request=support_request)
     role = request.user.role  # type: ignore[union-attr]
+    letters = selectors.request_letters(user=request.user, request=support_request)
     return render(request, "support/request_detail.html", {
         "req": support_request, **steps, "can_write": role in WRITERS, "can_approve": role in APPROVERS,
         "RequestStage": RequestStage, "ApprovalStatus": ApprovalStatus, "NoticeStatus": NoticeStatus,
-        "today": _today(),
+        "today": _today(), "letters": letters,
     })
 
 

@@ -39,6 +39,8 @@ NOT_CRAWLED = {
     "journals:detail": "exists once a journal is made (a POST); role and scope tested in test_journal_pages",
     "journals:download": "exists once a journal is made; role, scope and audit tested in test_journal_pages",
     "journals:confirm": "an action on an exported journal; role and scope tested in test_journal_pages",
+    "notifications:notify_callback": "GOV.UK Notify's receipts (POST, bearer token, no sign-in); tested in "
+                                     "test_notifications_channel",
 }
 SKIP_PREFIXES = ("/admin/", "/static/", "/assets/", "/media/")
 

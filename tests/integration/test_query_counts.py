@@ -118,6 +118,7 @@ LIST_PAGES: list[tuple[str, str]] = [
     ("claims:rechecks", "team_manager"),
     ("claims:report", "finance_officer"),
     ("audit:search", "auditor"),
+    ("notifications:outbox", "social_worker"),
     # the home page's panels (each app's work waiting), as each kind of user sees it
     ("home", "social_worker"),
     ("home", "team_manager"),
@@ -264,7 +265,7 @@ def test_every_list_and_detail_page_is_counted() -> None:
 
     counted = {n for n, _ in LIST_PAGES} | set(map(_detail_name, DETAIL_PAGES))
     missing = []
-    for namespace in ("support", "commissioning", "contracts", "ledger", "claims", "audit"):
+    for namespace in ("support", "commissioning", "contracts", "ledger", "claims", "audit", "notifications"):
         resolver = get_resolver().namespace_dict[namespace][1]
         for name in resolver.reverse_dict:
             if not isinstance(name, str):
@@ -302,6 +303,8 @@ NOT_COUNTED: dict[str, str] = {
     "contracts:job": "the progress of one background job",
     "contracts:job_download": "streams one finished file",
     "claims:export": "one application's JSON for the fund: its lines are bounded by the form",
+    "notifications:letter_download": "streams one stored letter",
+    "notifications:notify_callback": "one delivery receipt from GOV.UK Notify (POST)",
 }
 
 

@@ -16,7 +16,7 @@ from tests.factories_support import ActivePlanFactory, DueReviewFactory, OpenNot
 pytestmark = pytest.mark.django_db
 
 
-def test_running_the_daily_task_twice_sends_each_reminder_once():
+def test_running_the_daily_task_twice_sends_each_reminder_once(django_capture_on_commit_callbacks):
     today = timezone.localdate()
     worker = UserFactory(authority=AuthorityFactory(short_code="kent"), role=Role.SOCIAL_WORKER,
                          email="worker@example.org")
@@ -26,9 +26,11 @@ def test_running_the_daily_task_twice_sends_each_reminder_once():
     plan = ActivePlanFactory(request__responsible_authority=worker.authority, request__allocated_worker=worker,
                              start_date=today - timedelta(days=150))
     DueReviewFactory(plan=plan, due_date=today + timedelta(days=2))
-    first = daily.delay().get()
+    with django_capture_on_commit_callbacks(execute=True):  # the send tasks run after commit
+        first = daily.delay().get()
     sent_first = len(mail.outbox)
-    second = daily.delay().get()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = daily.delay().get()
     assert first["reminders_sent"] == 2 and sent_first == 2
     assert second["reminders_sent"] == 0
     assert len(mail.outbox) == 2

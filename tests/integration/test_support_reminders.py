@@ -1,4 +1,5 @@
-"""Daily reminders: sent once per item through Django's email backend; the beat schedule holds the daily task."""
+"""Daily reminders: sent once per item through the notifications channel (without a Notify key, Django's email
+backend); the beat schedule holds the daily task."""
 
 from datetime import date, datetime, timedelta
 
@@ -9,6 +10,7 @@ from django_celery_beat.models import PeriodicTask
 
 from claims.models.fund_rules import FundRuleSet
 from claims.services.rule_changes import fund_rule_set_save
+from notifications.models import Message
 from organisations.models import Role
 from support import reminders, selectors
 from support.models import SentReminder
@@ -28,39 +30,48 @@ def worker():  # type: ignore[no-untyped-def]
                        email="worker@example.org")
 
 
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Run the reminders and then, as a commit would, the send tasks they queued."""
+    def run(**kwargs):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return reminders.reminders_send(**kwargs)
+    return run
+
+
 class TestReminders:
-    def test_a_window_ending_soon_is_emailed_once(self, worker):  # type: ignore[no-untyped-def]
+    def test_a_window_ending_soon_is_emailed_once(self, worker, send):  # type: ignore[no-untyped-def]
         OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
                           assessment__request__allocated_worker=worker, issued_date=TODAY - timedelta(days=25),
                           window_end_date=TODAY + timedelta(days=3))
-        assert reminders.reminders_send(now=NOW) == 1
-        assert reminders.reminders_send(now=NOW + timedelta(days=1)) == 0
+        assert send(now=NOW) == 1
+        assert send(now=NOW + timedelta(days=1)) == 0
         assert len(mail.outbox) == 1
         assert mail.outbox[0].to == ["worker@example.org"]
         assert "Representations window ends" in mail.outbox[0].subject
         assert SentReminder.objects.count() == 1
 
-    def test_the_email_names_no_one(self, worker):  # type: ignore[no-untyped-def]
+    def test_the_email_names_no_one(self, worker, send):  # type: ignore[no-untyped-def]
         notice = OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
                                    assessment__request__allocated_worker=worker,
                                    issued_date=TODAY - timedelta(days=25), window_end_date=TODAY + timedelta(days=3))
-        reminders.reminders_send(now=NOW)
+        send(now=NOW)
         child = notice.request.child
         message = mail.outbox[0]
         assert child.first_name not in message.body + message.subject
         assert child.last_name not in message.body + message.subject
 
-    def test_a_rescheduled_review_is_a_new_item(self, worker):  # type: ignore[no-untyped-def]
+    def test_a_rescheduled_review_is_a_new_item(self, worker, send):  # type: ignore[no-untyped-def]
         plan = ActivePlanFactory(request__responsible_authority=worker.authority, request__allocated_worker=worker,
                                  start_date=date(2026, 6, 1))
         review = DueReviewFactory(plan=plan, due_date=TODAY + timedelta(days=2))
-        assert reminders.reminders_send(now=NOW) == 1
+        assert send(now=NOW) == 1
         review.due_date = TODAY + timedelta(days=6)
         review.save()
-        assert reminders.reminders_send(now=NOW) == 1
+        assert send(now=NOW) == 1
         assert len(mail.outbox) == 2
 
-    def test_nothing_far_off_and_no_one_without_an_email(self, worker):  # type: ignore[no-untyped-def]
+    def test_nothing_far_off_and_no_one_without_an_email(self, worker, send):  # type: ignore[no-untyped-def]
         OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
                           assessment__request__allocated_worker=worker, issued_date=TODAY,
                           window_end_date=TODAY + timedelta(days=28))
@@ -68,23 +79,19 @@ class TestReminders:
         OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
                           assessment__request__allocated_worker=nameless, issued_date=TODAY - timedelta(days=27),
                           window_end_date=TODAY + timedelta(days=1))
-        assert reminders.reminders_send(now=NOW) == 0
+        assert send(now=NOW) == 0
         assert mail.outbox == []
 
-    def test_a_failed_send_records_nothing_so_the_next_run_retries(self, worker, monkeypatch):  # type: ignore[no-untyped-def]
+    def test_each_reminder_is_a_message_on_the_channel_with_a_reference_from_its_key(self, worker, send):  # type: ignore[no-untyped-def]
         OpenNoticeFactory(assessment__request__responsible_authority=worker.authority,
                           assessment__request__allocated_worker=worker, issued_date=TODAY - timedelta(days=25),
                           window_end_date=TODAY + timedelta(days=3))
-
-        def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-            raise OSError("mail server down")
-
-        monkeypatch.setattr(reminders, "send_mail", broken)
-        with pytest.raises(OSError):
-            reminders.reminders_send(now=NOW)
-        assert not SentReminder.objects.exists()
-        monkeypatch.undo()
-        assert reminders.reminders_send(now=NOW) == 1
+        assert send(now=NOW) == 1
+        message = Message.objects.get()
+        assert (message.channel, message.to, message.status) == ("email", "worker@example.org", "outbox")
+        assert message.reference.startswith("RMD-") and message.authority == worker.authority
+        assert send(now=NOW) == 0
+        assert Message.objects.count() == 1
 
 
 class TestDueItems:
