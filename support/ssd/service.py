@@ -60,7 +60,8 @@ class SsdResult:
         if not plan.changes:
             text = "Nothing to change: everything in the extract is already recorded here."
             if plan.previous:
-                text += f" This extract (SHA-256 {plan.sha256[:12]}...) was imported before, on {plan.previous['at'][:10]}."
+                text += (f" This extract (SHA-256 {plan.sha256[:12]}...) was imported before, on "
+                         f"{plan.previous['at'][:10]}.")
             return text
         return (f"{len(plan.creates)} record(s) {verb} created and {len(plan.updates)} {verb} updated for "
                 f"{plan.matched_children} matched children.")
