@@ -29,7 +29,7 @@ class MultipleFileField(forms.FileField):
 class SsdUploadForm(GovukForm):
     authority = forms.ModelChoiceField(label="Whose case system the extract comes from",
                                        queryset=Authority.objects.none(), empty_label=None)
-    files = MultipleFileField(
+    extract = MultipleFileField(
         label="The extract",
         help_text="One zip, or the CSV files one per table (ssd_person.csv, ssd_permanence.csv, ssd_sdq_scores.csv, "
                   "ssd_address.csv), in UTF-8",
@@ -38,10 +38,10 @@ class SsdUploadForm(GovukForm):
     def __init__(self, *args: Any, authorities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["authority"].queryset = authorities  # type: ignore[attr-defined]
-        self.fields["files"].widget.attrs.update({"accept": ".zip,.csv"})
+        self.fields["extract"].widget.attrs.update({"accept": ".zip,.csv"})
 
-    def clean_files(self) -> list[Any]:
-        files = self.cleaned_data["files"]
+    def clean_extract(self) -> list[Any]:
+        files = self.cleaned_data["extract"]
         if sum(getattr(f, "size", 0) or 0 for f in files) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The extract must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
         for upload in files:

@@ -90,7 +90,7 @@ class _Pass:
         self.read = 0
 
     def rows(self, table: str, *, persons: dict[str, Any] | None) -> Iterator[Any]:
-        parse = f.PARSERS[table]
+        parse: Any = f.PARSERS[table]
         file = self.extract.tables[table].name if table in self.extract.tables else table
         id_field = f.COLUMNS[table][0]
         person_field = f.COLUMNS[table][1] if table != f.PERSON else ""
@@ -100,6 +100,7 @@ class _Pass:
             self.read += 1
             if self.progress and self.read % 5000 == 0:
                 self.progress(self.read)
+            row: Any
             row, errors = parse(values, file=file, line=line, today=self.today)
             key = row.person_id if table == f.PERSON else row.table_id
             if key and key in seen:

@@ -119,7 +119,7 @@ def _apply(plan: Plan, *, record: SsdImport, by: Any, now: datetime, today: date
                         from_date=c.values["from_date"], address=c.values["address"])
         for c in creates["residence"]],
         ResidencePeriod, batch_size=1000, default_user=user, default_change_reason=reason, default_date=now)
-    models = {"legal order": LegalOrder, "SDQ reading": OutcomeReading, "residence": ResidencePeriod}
+    models: dict[str, Any] = {"legal order": LegalOrder, "SDQ reading": OutcomeReading, "residence": ResidencePeriod}
     for change in plan.updates:
         obj = models[change.what].objects.select_for_update().get(pk=change.target_id)
         for name, value in change.values.items():

@@ -52,13 +52,13 @@ def ssd_upload(request: HttpRequest) -> HttpResponse:
     authorities = Authority.objects.filter(pk__in=authority_ids_for(user)).order_by("name")
     form = SsdUploadForm(request.POST or None, request.FILES or None, authorities=authorities)
     if request.method == "POST" and form.is_valid():
-        files = {upload.name: upload.read() for upload in form.cleaned_data["files"]}
+        files = {upload.name: upload.read() for upload in form.cleaned_data["extract"]}
         try:
             open_files(files)
             job = ssd_import_request(authority=form.cleaned_data["authority"], token=ssd_files_store(files=files),
                                      by=user, dry_run=True)
         except (UnreadableExtract, NotPermitted) as error:
-            form.add_error("files", str(error))
+            form.add_error("extract", str(error))
         else:
             return redirect("ssd:job", job_id=job.pk)
     imports = SsdImport.objects.for_user(user).select_related("authority", "by")[:20]

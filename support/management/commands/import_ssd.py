@@ -54,9 +54,9 @@ class Command(BaseCommand):
         for difference in plan.differences:
             out.write(f"Difference for {difference['person_id']} ({difference['child']}): "
                       f"{difference['field']} is {difference['extract']} in the extract; here {difference['record']}")
-        for error in plan.errors:
-            self.stderr.write(f"{error.file}, line {error.line}, {error.field or '-'} = “{error.value}”: "
-                              f"{error.reason}")
+        for problem in plan.errors:
+            self.stderr.write(f"{problem.file}, line {problem.line}, {problem.field or '-'} = “{problem.value}”: "
+                              f"{problem.reason}")
         out.write(result.message())
         if result.status == SsdImportStatus.REFUSED:
             raise CommandError(f"Refused: {len(plan.errors)} error(s); nothing was imported.")
