@@ -135,3 +135,10 @@ def good_tables() -> dict[str, list[dict[str, str]]]:
 
 def good_files() -> dict[str, bytes]:
     return extract(**good_tables())
+
+
+def bad_files() -> dict[str, bytes]:
+    """The good extract with one SDQ row for a person the extract does not hold (ssd_sdq_scores.csv line 5)."""
+    tables = good_tables()
+    tables["ssd_sdq_scores"].append(sdq("S9", "NOBODY"))
+    return extract(**tables)
