@@ -167,8 +167,8 @@ class TestCaseSystemIdOnTheChildsPage:
     def test_a_worker_links_a_child_and_the_family_page_shows_it(self, client: Any, w: Any) -> None:
         signed_in(client, w.social_worker)
         response = client.post(reverse("support:child_update", args=[w.ellie.pk]), {
-            "first_name": "Ellie", "last_name": "Hughes", "date_of_birth_0": "4", "date_of_birth_1": "5",
-            "date_of_birth_2": "2016", "previously_looked_after": "on", "case_system_id": "K777"})
+            "first_name": "Ellie", "last_name": "Hughes", "date_of_birth_day": "4", "date_of_birth_month": "5",
+            "date_of_birth_year": "2016", "previously_looked_after": "on", "case_system_id": "K777"})
         assert response.status_code == 302
         w.ellie.refresh_from_db()
         assert (w.ellie.case_system_id, w.ellie.case_system_authority) == ("K777", w.kent)
@@ -178,7 +178,7 @@ class TestCaseSystemIdOnTheChildsPage:
     def test_a_clash_is_shown_on_the_field(self, client: Any, w: Any) -> None:
         signed_in(client, w.social_worker)
         response = client.post(reverse("support:child_update", args=[w.ellie.pk]), {
-            "first_name": "Ellie", "last_name": "Hughes", "date_of_birth_0": "4", "date_of_birth_1": "5",
-            "date_of_birth_2": "2016", "case_system_id": "K002"})
+            "first_name": "Ellie", "last_name": "Hughes", "date_of_birth_day": "4", "date_of_birth_month": "5",
+            "date_of_birth_year": "2016", "case_system_id": "K002"})
         assert response.status_code == 400
         assert "Another child already has the case-system id K002" in response.content.decode()
