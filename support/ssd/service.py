@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.audit import record_access
 from core.models import AccessAction
-from organisations.models import Role
+from organisations.models import Authority, Role
 from organisations.scoping import authority_ids_for
 
 from ..models import Child, Household, LegalOrder, OutcomeReading, ResidencePeriod, SsdImport
@@ -139,6 +139,7 @@ def ssd_import(*, authority: Any, extract: Extract, by: Any, now: datetime, toda
     writes only its `SsdImport` row (and audit row). Raises NotPermitted for a user who may not import for
     `authority` (nothing is written)."""
     _check_may_import(by, authority)
+    seen = SsdImport.objects.filter(authority=authority).order_by("-pk").values_list("pk", flat=True).first() or 0
     plan = ssd_plan(authority=authority, extract=extract, today=today, progress=progress)
     if plan.errors or dry_run:
         status = SsdImportStatus.REFUSED if plan.errors else SsdImportStatus.DRY_RUN
@@ -147,6 +148,14 @@ def ssd_import(*, authority: Any, extract: Extract, by: Any, now: datetime, toda
     token = _change_reason.set("SSD import")
     try:
         with transaction.atomic():
+            # One import per authority at a time; one committed while this was planning makes it plan again
+            # (the planning ran outside the transaction, so the job's progress could be seen).
+            Authority.objects.select_for_update().filter(pk=authority.pk).first()
+            if SsdImport.objects.filter(authority=authority, status=SsdImportStatus.COMMITTED, pk__gt=seen).exists():
+                plan = ssd_plan(authority=authority, extract=extract, today=today)
+                if plan.errors:
+                    return SsdResult(plan=plan, record=_record(plan, status=SsdImportStatus.REFUSED, by=by,
+                                                               now=now))
             record = _record(plan, status=SsdImportStatus.COMMITTED, by=by, now=now)
             _change_reason.set(f"SSD import {record.pk} (SHA-256 {plan.sha256[:12]})")
             _apply(plan, record=record, by=by, now=now, today=today)

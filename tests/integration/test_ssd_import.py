@@ -203,7 +203,7 @@ class TestAllOrNothing:
 
     def test_text_in_the_wrong_encoding_refuses_the_import(self, w: Any) -> None:
         files = good_files()
-        files["ssd_person.csv"] += "K010,F,WBRI,2016-05-04,,N\n".encode() + "K011,F,WBRI,,,N,Zoë\n".encode("cp1252")
+        files["ssd_person.csv"] += b"K010,F,WBRI,2016-05-04,,N\n" + "K011,F,WBRI,,,N,Zoë\n".encode("cp1252")
         before = table_counts()
         result = run(w, files)
         only_the_import_row(before)

@@ -61,7 +61,7 @@ class TestOpening:
         assert changed.sha256 != one.sha256
 
     def test_an_extract_without_the_person_table_is_refused(self) -> None:
-        with pytest.raises(UnreadableExtract, match="no ssd_person.csv"):
+        with pytest.raises(UnreadableExtract, match=r"no ssd_person\.csv"):
             open_files({"ssd_sdq_scores.csv": SDQ.encode(), "ssd_address.csv": b"x\n"})
 
     def test_two_files_for_one_table_are_refused(self) -> None:
