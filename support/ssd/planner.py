@@ -168,11 +168,12 @@ def _plan_orders(plan: Plan, matched: dict[str, Child], orders: dict[str, list[t
                     plan.updates.append(Change("update", "legal order", person_id, child.pk, child.full_name,
                                                f"{f.ORDER_LABELS[kind]}: date {_long(old_date)} becomes "
                                                f"{_long(order_date)}", pk, {"order_date": order_date}))
+                    plan.households.add(child.household_id)
                 else:
                     plan.creates.append(Change("create", "legal order", person_id, child.pk, child.full_name,
                                                f"{f.ORDER_LABELS[kind]} made on {_long(order_date)}", None,
                                                {"kind": kind, "order_date": order_date}))
-                plan.households.add(child.household_id)
+                    plan.households.add(child.household_id)
 
 
 def _plan_readings(plan: Plan, matched: dict[str, Child], readings: list[f.SdqRow]) -> None:

@@ -22,11 +22,11 @@ from core.models import AccessAction
 from organisations.models import Authority, Role
 from organisations.scoping import authority_ids_for
 
-from ..models import Child, Household, LegalOrder, OutcomeReading, ResidencePeriod, SsdImport
+from ..models import Child, LegalOrder, OutcomeReading, ResidencePeriod, SsdImport
 from ..models.readings import ReadingSource
 from ..models.ssd import SsdImportStatus
 from ..services.errors import NotPermitted
-from ..services.responsibility import _refresh_household
+from ..services.responsibility import households_refresh
 from .planner import Change, Plan, ssd_plan
 from .reader import Extract
 
@@ -129,8 +129,7 @@ def _apply(plan: Plan, *, record: SsdImport, by: Any, now: datetime, today: date
         obj._history_user = user  # type: ignore[attr-defined]
         obj._change_reason = reason  # type: ignore[attr-defined]
         obj.save(update_fields=[*change.values, *(["ssd_import"] if isinstance(obj, OutcomeReading) else [])])
-    for household in Household.objects.select_for_update().filter(pk__in=sorted(plan.households)).order_by("pk"):
-        _refresh_household(household, on_date=today, by=user)
+    households_refresh(household_ids=plan.households, on_date=today, by=user, change_reason=reason)
 
 
 def ssd_import(*, authority: Any, extract: Extract, by: Any, now: datetime, today: date, dry_run: bool,
