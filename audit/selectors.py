@@ -1,13 +1,18 @@
 """Reads for auditors: the access trail, and everything held about one family (subject access requests)."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core import serializers
 from django.db import models
 from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.utils.text import capfirst
+from moneyed import Money
 
+from core import wording
+from core.dates import long_date, long_datetime
 from core.models import AccessLog
+from core.money import format_gbp
 from organisations.scoping import ScopedQuerySet, authority_ids_for
 from support.models import Household
 
@@ -146,8 +151,33 @@ def _load_names(records: list[models.Model]) -> None:
         prefetch_related_objects(objs, *[f.name for f in fields])
 
 
+def _state_of(model_label: str) -> str:
+    known = wording.vocabulary(model_label)
+    return known.state_field if known is not None else ""
+
+
+def _change_words(model: type[models.Model], entry: Any, before: Any) -> str:
+    """One history entry in plain words (core.wording): a change of state reads as the transition ("Notice of
+    proposal issued"), any other change names the fields that changed."""
+    label = model._meta.label_lower
+    name = str(model._meta.verbose_name)
+    state = _state_of(label)
+    if entry.history_type == "+":
+        return wording.event(label, from_state="", to_state=getattr(entry, state, "") if state else "",
+                             default_noun=name)
+    if entry.history_type == "-":
+        return wording.record_event(label, "deleted", default_noun=name)
+    if before is not None and state and getattr(before, state) != getattr(entry, state):
+        return wording.event(label, from_state=getattr(before, state), to_state=getattr(entry, state),
+                             default_noun=name)
+    changed = [str(f.verbose_name) for f in model._meta.concrete_fields
+               if before is not None and not f.primary_key and getattr(before, f.attname, None)
+               != getattr(entry, f.attname, None)]
+    return wording.record_event(label, "changed", default_noun=name, fields=changed)
+
+
 def _histories(records: list[models.Model]) -> dict[tuple[str, Any], list[dict]]:
-    """Each record's change history, newest first: one query per model that keeps history."""
+    """Each record's change history in plain words, newest first: one query per model that keeps history."""
     by_model: dict[type[models.Model], list[Any]] = {}
     for obj in records:
         by_model.setdefault(type(obj), []).append(obj.pk)
@@ -157,18 +187,53 @@ def _histories(records: list[models.Model]) -> dict[tuple[str, Any], list[dict]]
         if manager is None or not hasattr(manager, "filter"):
             continue
         pk_name = model._meta.pk.attname  # type: ignore[union-attr]
-        for entry in manager.filter(**{f"{pk_name}__in": pks}).select_related("history_user"):
-            out.setdefault((model._meta.label_lower, getattr(entry, pk_name)), []).append({
-                "at": entry.history_date.isoformat(),
+        entries = (manager.filter(**{f"{pk_name}__in": pks}).select_related("history_user")
+                   .order_by(pk_name, "history_date", "history_id"))
+        previous: dict[Any, Any] = {}
+        for entry in entries:
+            key = getattr(entry, pk_name)
+            out.setdefault((model._meta.label_lower, key), []).insert(0, {
+                "at": entry.history_date,
                 "by": getattr(entry.history_user, "username", None),
-                "change": {"+": "created", "~": "changed", "-": "deleted"}.get(entry.history_type, "?"),
+                "change": _change_words(model, entry, previous.get(key)),
             })
+            previous[key] = entry
     return out
 
 
-def family_dossier(*, household: Household, user: Any) -> dict:
+def _shown(obj: models.Model) -> list[dict[str, str]]:
+    """The record's fields as a page shows them: each field's name in words, a state or choice by its label,
+    money as £3,600.00, a date as 4 March 2026, a related record by its name where the walk loaded it."""
+    rows = []
+    label = obj._meta.label_lower
+    fields = [f for f in obj._meta.concrete_fields if not f.primary_key and not f.name.endswith("_currency")]
+    words = wording.change_log_words(label, {f.name: getattr(obj, f.attname) for f in fields})
+    for f in fields:
+        value: Any = getattr(obj, f.attname)
+        if f.name in words:
+            value = words[f.name]
+        elif f.is_relation:
+            value = str(getattr(obj, f.name)) if f.is_cached(obj) else value  # type: ignore[attr-defined]
+        elif isinstance(value, Money):
+            value = format_gbp(value)
+        elif f.name == _state_of(label):
+            value = wording.state_label(label, value)
+        elif f.choices and value not in (None, ""):
+            value = getattr(obj, f"get_{f.name}_display")()
+        elif isinstance(value, datetime):
+            value = long_datetime(value)
+        elif isinstance(value, date):
+            value = long_date(value)
+        elif isinstance(value, bool):
+            value = "Yes" if value else "No"
+        rows.append({"label": capfirst(str(f.verbose_name)), "value": "" if value is None else str(value)})
+    return rows
+
+
+def family_dossier(*, household: Household, user: Any, for_page: bool = False) -> dict:
     """Everything `user`'s authorities hold about one family: each record's fields, its change history, and who
-    viewed it there."""
+    viewed it there. For the subject access export the fields are as stored and times are ISO 8601 text; for the
+    page (`for_page`) each record also has its fields in words ("shown") and times stay datetimes."""
     records = family_records(household=household, user=user)
     _load_names(records)
     histories = _histories(records)
@@ -176,13 +241,15 @@ def family_dossier(*, household: Household, user: Any) -> dict:
     for obj in records:
         data = serializers.serialize("python", [obj])[0]
         history = histories.get((obj._meta.label_lower, obj.pk), [])
-        sections.setdefault(str(obj._meta.verbose_name_plural).capitalize(), []).append(
-            {"record": str(obj), "model": data["model"], "pk": data["pk"], "fields": data["fields"],
-             "history": history}
-        )
+        row = {"record": str(obj), "model": data["model"], "pk": data["pk"], "fields": data["fields"],
+               "history": history if for_page else [{**h, "at": h["at"].isoformat()} for h in history]}
+        if for_page:
+            row["shown"] = _shown(obj)
+        sections.setdefault(str(obj._meta.verbose_name_plural).capitalize(), []).append(row)
     family_key = f"{household._meta.label_lower}:{household.pk}"
     accesses = [
-        {"at": log.at.isoformat(), "by": log.user.username, "action": log.action, "record": log.object_repr}
+        {"at": log.at if for_page else log.at.isoformat(), "by": log.user.username,
+         "action": log.get_action_display() if for_page else log.action, "record": log.object_repr}
         for log in AccessLog.objects.filter(family_key=family_key, authority_id__in=authority_ids_for(user))
         .select_related("user").order_by("at")
     ]

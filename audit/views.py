@@ -40,7 +40,7 @@ def _household(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 def family(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     record_access(user=request.user, obj=household, request=request, authority=household.responsible_authority)
-    dossier = selectors.family_dossier(household=household, user=request.user)
+    dossier = selectors.family_dossier(household=household, user=request.user, for_page=True)
     return render(request, "audit/family.html", {"household": household, "dossier": dossier})
 
 

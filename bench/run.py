@@ -11,10 +11,10 @@ Steps, on the database in DATABASE_URL (a fresh one: with_services.py makes it):
    p50/p95 server time and query count, against /healthz (a trivial page) on the same client;
 3. fund headroom for a child-year (`claims.services.headroom.headroom_for`) against a bare indexed lookup of the
    child-year limit row;
-4. apportionment of the busiest contract (`contracts.services.run_create` + `run_calculate`) over about 1M usage
+4. apportionment of the busiest contract (`contracts.services.runs.run_create` + `run_calculate`) over about 1M usage
    rows (the generated ones plus `--apportion-rows` written in SQL) against the raw SQL GROUP BY of the same
    rows, and against a bare INSERT ... SELECT copy of them (what freezing every input row costs at least);
-5. usage import (100,000 rows by default) through `contracts.services.usage_import` against a plain
+5. usage import (100,000 rows by default) through `contracts.services.usage_import.usage_import` against a plain
    `bulk_create` of the same rows, and its peak Python memory at a tenth of the rows and at all of them;
 6. the xlsx export and ledger concurrency benchmarks others own (bench/export_usage.py,
    bench/ledger_concurrency.py), run as they are, their output passed through.
@@ -164,8 +164,8 @@ def bench_apportionment(extra_rows: int) -> None:
     from django.db.models import Count
     from djmoney.money import Money
 
-    from contracts import services
     from contracts.models import Contract, UsageRecord
+    from contracts.services.runs import run_calculate, run_create
 
     # The contract every generated authority shares, weighed by the sessions on every generated contract.
     contract = (Contract.objects.filter(reference__startswith="GEN-").annotate(p=Count("parties"))
@@ -207,12 +207,12 @@ def bench_apportionment(extra_rows: int) -> None:
 
     def engine() -> None:
         with transaction.atomic():
-            run = services.run_create(
+            run = run_create(
                 contract=contract, title="Benchmark", total_cost=Money(Decimal("100000.00"), "GBP"),
                 cost_start_date=start, cost_end_date=end, basis="sessions", usage_start_date=start,
                 usage_end_date=end, by=None, now=now, basis_contracts=sources,
             )
-            services.run_calculate(run=run, by=None, now=now)
+            run_calculate(run=run, by=None, now=now)
             _check_deferred_constraints()
             transaction.set_rollback(True)
 
@@ -250,8 +250,8 @@ def bench_usage_import(rows: int) -> None:
 
     from django.db import transaction
 
-    from contracts import services
     from contracts.models import Contract, UsageRecord
+    from contracts.services.usage_import import USAGE_COLUMNS, usage_import
     from organisations.models import User
 
     contract = Contract.objects.filter(reference__startswith="GEN-").order_by("id")[0]
@@ -261,7 +261,7 @@ def bench_usage_import(rows: int) -> None:
     def usage_file(count: int) -> tuple[bytes, list[tuple[Any, ...]]]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(services.USAGE_COLUMNS)
+        writer.writerow(USAGE_COLUMNS)
         data = []
         days = (contract.end_date - contract.start_date).days + 1
         for i in range(count):
@@ -279,7 +279,7 @@ def bench_usage_import(rows: int) -> None:
             tracemalloc.start()
         started = time.perf_counter()
         with transaction.atomic():
-            report = services.usage_import(content=content, file_name="bench.csv", by=by, now=now, dry_run=False)
+            report = usage_import(content=content, file_name="bench.csv", by=by, now=now, dry_run=False)
             _check_deferred_constraints()
             transaction.set_rollback(True)
         elapsed = time.perf_counter() - started

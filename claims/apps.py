@@ -12,7 +12,7 @@ class ClaimsConfig(AppConfig):
         from organisations.models import Role
         from support.selectors import set_asf_window_rule
 
-        from . import home  # noqa: F401
+        from . import home, wording  # noqa: F401  (home registers the home panels)
         from .rules import rules_on
         from .services.rule_sets import rule_sets_from_db
 
@@ -25,3 +25,4 @@ class ClaimsConfig(AppConfig):
 
         navigation.register("ASF claims", "claims:queue", order=40, roles=(
             Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FINANCE_OFFICER, Role.AUDITOR))
+        wording.register()

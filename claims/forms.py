@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from moneyed import Money
 
+from core.dates import long_date
 from core.forms import GovukDateField, GovukForm
 from core.uploads import validate_spreadsheet_upload
 from organisations.models import Provider
@@ -55,7 +56,7 @@ class ApplicationCreateForm(GovukForm):
             Assessment.objects.for_user(user).filter(approved_date__isnull=False, child__isnull=False)
             .select_related("child").order_by("-approved_date"))
         self.fields["assessment"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda a: f"{a.child.full_name}: assessment approved {a.approved_date:%d %B %Y}")
+            lambda a: f"{a.child.full_name}: assessment approved {long_date(a.approved_date)}")
 
 
 class ApplicationEditForm(GovukForm):

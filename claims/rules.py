@@ -20,6 +20,8 @@ from decimal import ROUND_DOWN, Decimal
 
 from moneyed import Money
 
+from core.dates import long_date
+
 GBP = "GBP"
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -135,7 +137,7 @@ def rules_on(on_date: date, rule_sets: Sequence[RuleSet] | None = None) -> RuleS
     """The rule set in force on `on_date`: the latest whose effective date is on or before it."""
     candidates = [r for r in (DEFAULT_RULE_SETS if rule_sets is None else rule_sets) if r.effective_from <= on_date]
     if not candidates:
-        raise NoRulesInForce(f"No fund rules were in force on {on_date:%d %B %Y}.")
+        raise NoRulesInForce(f"No fund rules were in force on {long_date(on_date)}.")
     return max(candidates, key=lambda r: r.effective_from)
 
 

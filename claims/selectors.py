@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 from moneyed import Money
 
+from core import wording
 from core.money import gbp, zero
+from core.workdays import add_working_days, bank_holidays_around
 from organisations.models import Role
 
 from .models.applications import APPROVED_STATES, AWAITING_DECISION, ASFApplication, Status
 from .models.invoices import InvoiceStatus, ProviderInvoice
 from .models.rechecks import SplitRecheck
 from .rules import financial_year
-from .services.decisions import decision_deadline, is_decision_overdue
 
 QUEUES = {
     "drafts": "Drafts",
@@ -108,8 +110,17 @@ def application_detail(*, user: Any, pk: int) -> ASFApplication:
     return applications_for(user).select_related("manager_approved_by", "rule_set", "child__household").get(pk=pk)
 
 
-def application_timeline(*, application: ASFApplication) -> list[Any]:
-    return list(application.status_changes.select_related("by").order_by("at", "id"))
+def application_timeline(*, application: ASFApplication) -> list[wording.HistoryLine]:
+    """The application's changes of state, oldest first, in plain words ("Application approved by the fund")."""
+    changes = application.status_changes.select_related("by").order_by("at", "id")
+    return [wording.history_line("claims.asfapplication", from_state=c.from_status, to_state=c.to_status, when=c.at,
+                                 by=c.by, note=c.note) for c in changes]
+
+
+def invoice_history(*, invoice: ProviderInvoice) -> list[wording.HistoryLine]:
+    changes = invoice.status_changes.select_related("by").order_by("at", "id")
+    return [wording.history_line("claims.providerinvoice", from_state=c.from_status, to_state=c.to_status,
+                                 when=c.at, by=c.by, note=c.note) for c in changes]
 
 
 def split_rechecks(*, user: Any) -> QuerySet[SplitRecheck]:
@@ -196,3 +207,16 @@ def fund_year_summary(*, user: Any, today: date) -> tuple[str, list[FundYearRow]
                         gbp(t["received"] or 0), gbp(paid.get(t["responsible_authority__name"]) or 0))
             for t in totals]
     return year, rows
+
+
+def decision_deadline(application: ASFApplication) -> date | None:
+    """The fund should decide within 20 working days of the (latest) submission."""
+    if application.submitted_date is None:
+        return None
+    return add_working_days(application.submitted_date, settings.ASF_DECISION_WORKING_DAYS,
+                            holidays=bank_holidays_around(application.submitted_date))
+
+
+def is_decision_overdue(application: ASFApplication, *, today: date) -> bool:
+    deadline = decision_deadline(application)
+    return application.status in AWAITING_DECISION and deadline is not None and today > deadline

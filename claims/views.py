@@ -163,8 +163,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "headroom_error": headroom_error,
         "money_rows": [{"label": label, "value": format_gbp(value), "link": link} for label, value, link in money_rows],
         "ledger_url": ledger_link(application.source_label),
-        "overdue": decisions.is_decision_overdue(application, today=_today()),
-        "deadline": decisions.decision_deadline(application),
+        "overdue": selectors.is_decision_overdue(application, today=_today()),
+        "deadline": selectors.decision_deadline(application),
         "actions": _actions_for(user, application),
         "editable": application.status in (Status.DRAFT, Status.RETURNED) and user.role in CASEWORK,
         "is_finance": user.role in FINANCE,
@@ -417,7 +417,7 @@ def invoice_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/invoice_approve.html", {
         "form": form, "invoice": invoice, "application": invoice.application,
         "is_recorder": invoice.recorded_by_id == request.user.pk,
-        "status_changes": invoice.status_changes.select_related("by"),
+        "status_changes": selectors.invoice_history(invoice=invoice),
     })
 
 

@@ -8,7 +8,7 @@ class CommissioningConfig(AppConfig):
         from core import navigation
         from organisations.models import Role
 
-        from . import home  # noqa: F401  (registers the home panels)
+        from . import home, wording  # noqa: F401  (home registers the home panels)
 
         navigation.register(
             "Referrals", "commissioning:to_send",
@@ -18,3 +18,4 @@ class CommissioningConfig(AppConfig):
         navigation.register(
             "Waiting times", "commissioning:waiting_times", roles=(Role.LEAD_COMMISSIONER,), order=45,
         )
+        wording.register()

@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
 
+from core import wording
+from core.dates import long_date
 from organisations.scoping import ScopedQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": "GBP"}
@@ -180,7 +182,8 @@ class ReferralStatusChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.referral.reference}: {self.from_status or 'new'} -> {self.to_status}"
+        change = wording.event("commissioning.referral", from_state=self.from_status, to_state=self.to_status)
+        return f"{self.referral.reference}: {change}"
 
 
 class SessionDelivered(models.Model):
@@ -208,7 +211,7 @@ class SessionDelivered(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.referral.reference}: session on {self.session_date}"
+        return f"{self.referral.reference}: session on {long_date(self.session_date)}"
 
 
 class SpotPurchaseStatus(models.TextChoices):

@@ -127,7 +127,7 @@ class RouteResult:
 
 
 def _format(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {day:%B %Y}"
 
 
 def anniversary(start: date, years: int) -> date:

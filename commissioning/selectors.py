@@ -12,10 +12,11 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from contracts.models import Contract, ContractStatus, ProcurementRoute, UsageMeasure
 from contracts.selectors import contracts_for_routing, usage_count
+from core import wording
 from support.models import PlannedService, SupportRequest
 
 from . import routing
-from .models import Referral, ReferralStatus, ReferralStatusChange, SessionDelivered, SpotPurchase
+from .models import Referral, ReferralStatus, SessionDelivered, SpotPurchase
 
 ROUTE_KIND: dict[str, str] = {
     ProcurementRoute.BLOCK: routing.RouteKind.BLOCK,
@@ -153,8 +154,11 @@ def referral_detail(*, user: Any, pk: int) -> Referral:
     ).get(pk=pk)
 
 
-def referral_history(*, referral: Referral) -> list[ReferralStatusChange]:
-    return list(referral.status_changes.select_related("changed_by").order_by("changed_at", "id"))
+def referral_history(*, referral: Referral) -> list[wording.HistoryLine]:
+    """The referral's changes of state, oldest first, in plain words ("Referral accepted by the provider")."""
+    changes = referral.status_changes.select_related("changed_by").order_by("changed_at", "id")
+    return [wording.history_line("commissioning.referral", from_state=c.from_status, to_state=c.to_status,
+                                 when=c.changed_at, by=c.changed_by, note=c.note) for c in changes]
 
 
 def referral_sessions(*, referral: Referral) -> list[SessionDelivered]:

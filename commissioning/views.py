@@ -17,6 +17,7 @@ from moneyed import Money
 
 from core.audit import record_access
 from core.charts import bar_chart
+from core.money import format_gbp
 from organisations.access import role_required
 from organisations.models import Provider, Role
 from support.models import PlannedService, SupportRequest
@@ -336,7 +337,7 @@ def spot_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Spot purchase for {spot.referral.reference}: decision recorded.")
             return redirect("commissioning:detail", pk=spot.referral_id)
-    intro = (f"{spot.provider}, estimated {spot.estimated_cost}, asked by {spot.requested_by}. "
+    intro = (f"{spot.provider}, estimated {format_gbp(spot.estimated_cost)}, asked by {spot.requested_by}. "
              f"Justification: {spot.justification}")
     return _form_page(request, form, title=f"Spot purchase for {spot.referral.reference}", referral=spot.referral,
                       button="Record decision", intro=intro)

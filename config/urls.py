@@ -22,4 +22,5 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),
+    path("api/v1/", include("api.urls")),
 ]

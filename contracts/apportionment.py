@@ -158,3 +158,11 @@ def percent_text(fraction: Fraction, places: int = 2) -> str:
     """A fraction as a percentage rounded half up: Fraction(115, 615) -> '18.70%'."""
     value = Decimal(fraction.numerator) * HUNDRED / Decimal(fraction.denominator)
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding='ROUND_HALF_UP')}%"
+
+
+def number_text(value: Decimal) -> str:
+    """115.00 -> '115', 2.50 -> '2.5', 1234 -> '1,234': weights as people write them."""
+    normal = value.normalize()
+    if normal == normal.to_integral_value():
+        return f"{int(normal):,}"
+    return f"{normal:,f}"

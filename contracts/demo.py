@@ -19,7 +19,6 @@ from organisations.models import Authority, Provider, User
 from support.models import ServiceType
 from support.models.catalogue import ServiceCategory
 
-from . import services
 from .models import (
     ApportionmentRun,
     Contract,
@@ -32,8 +31,12 @@ from .models import (
     ProcurementRoute,
     RunStatus,
     UsageMeasure,
-    financial_year_of,
 )
+from .rules import financial_year_of
+from .services.monitoring import kpi_return_record
+from .services.register import contract_activate, contract_create, contract_expire
+from .services.runs import run_approve, run_calculate, run_create, run_recharge
+from .services.usage_import import usage_import
 
 CAFIS_ELEMENTS = [
     ("Birth parent support and counselling", ["birth-parent-support"]),
@@ -60,7 +63,7 @@ def _contract(ctx: DemoContext, *, by: Any, reference: str, parties: list[Author
               elements: list[tuple[str, list[str]]], **fields: Any) -> Contract:
     contract = Contract.objects.filter(reference=reference).first()
     if contract is None:
-        contract = services.contract_create(
+        contract = contract_create(
             by=by, now=_moment(fields["start_date"] - timedelta(days=30)), parties=parties,
             service_elements=[(name, _types(codes)) for name, codes in elements], reference=reference, **fields,
         )
@@ -70,9 +73,9 @@ def _contract(ctx: DemoContext, *, by: Any, reference: str, parties: list[Author
 
 def _live(contract: Contract, *, by: Any, today: date) -> Contract:
     if contract.status == ContractStatus.PLANNED and contract.start_date <= today:
-        contract = services.contract_activate(contract=contract, by=by, now=_moment(contract.start_date))
+        contract = contract_activate(contract=contract, by=by, now=_moment(contract.start_date))
     if contract.status in (ContractStatus.ACTIVE, ContractStatus.EXTENDED) and contract.end_date < today:
-        contract = services.contract_expire(contract=contract, by=by, today=contract.end_date + timedelta(days=1),
+        contract = contract_expire(contract=contract, by=by, today=contract.end_date + timedelta(days=1),
                                             now=_moment(contract.end_date + timedelta(days=1)))
     return contract
 
@@ -155,7 +158,7 @@ def seed(ctx: DemoContext) -> None:
     )
     for (year, quarter), value in zip(_last_quarters(today, 4), ("88.00", "81.50", "86.00", "79.00"), strict=True):
         if not KpiReturn.objects.filter(kpi=kpi, financial_year=year, quarter=quarter).exists():
-            services.kpi_return_record(kpi=kpi, financial_year=year, quarter=quarter, value=Decimal(value),
+            kpi_return_record(kpi=kpi, financial_year=year, quarter=quarter, value=Decimal(value),
                                        submitted_date=_quarter_end(year, quarter) + timedelta(days=15),
                                        by=commissioner)
             ctx.count("KPI returns", True)
@@ -212,7 +215,7 @@ def _import_usage(ctx: DemoContext, *, by: User, coram: Contract, relet: Contrac
         if relet.covers(day):
             for code, count in (("kent", 9), ("medway", 3), ("bexley", 2)):
                 rows.append(f"{relet.reference},{code},{day.isoformat()},referrals,{count + month % 3}")
-    report = services.usage_import(content=("\n".join(rows) + "\n").encode(), file_name="historic-usage-demo.csv",
+    report = usage_import(content=("\n".join(rows) + "\n").encode(), file_name="historic-usage-demo.csv",
                                    by=by, now=_moment(ctx.today), dry_run=False)
     for _ in range(report.new_rows):
         ctx.count("usage records", True)
@@ -222,12 +225,12 @@ def _run(ctx: DemoContext, *, contract: Contract, title: str, total: Money, star
          checker: User, finish: str, when: date, **basis: Any) -> None:
     run = ApportionmentRun.objects.filter(contract=contract, title=title).first()
     if run is None:
-        run = services.run_create(contract=contract, title=title, total_cost=total, cost_start_date=start,
+        run = run_create(contract=contract, title=title, total_cost=total, cost_start_date=start,
                                   cost_end_date=end, by=maker, now=_moment(when), **basis)
         ctx.count("apportionment runs", True)
     if run.status == RunStatus.DRAFT:
-        run = services.run_calculate(run=run, by=maker, now=_moment(when))
+        run = run_calculate(run=run, by=maker, now=_moment(when))
     if finish in (RunStatus.APPROVED, RunStatus.RECHARGED) and run.status == RunStatus.CALCULATED:
-        run = services.run_approve(run=run, by=checker, now=_moment(when))
+        run = run_approve(run=run, by=checker, now=_moment(when))
     if finish == RunStatus.RECHARGED and run.status == RunStatus.APPROVED:
-        services.run_recharge(run=run, by=checker, now=_moment(when), today=when)
+        run_recharge(run=run, by=checker, now=_moment(when), today=when)

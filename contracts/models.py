@@ -17,18 +17,14 @@ from django_fsm import FSMField, transition
 from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
 
+from core import wording
+from core.dates import long_date
+from core.money import format_gbp
 from organisations.scoping import ScopedQuerySet
 
+from .rules import financial_year_label
+
 MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": "GBP"}
-
-
-def financial_year_of(day: date) -> int:
-    """The financial year (April to March) a date falls in, named by its starting year."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_label(year: int) -> str:
-    return f"{year}-{str(year + 1)[-2:]}"
 
 
 class ProcurementRoute(models.TextChoices):
@@ -163,7 +159,8 @@ class ContractStatusChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.contract.reference}: {self.from_status} -> {self.to_status}"
+        change = wording.event("contracts.contract", from_state=self.from_status, to_state=self.to_status)
+        return f"{self.contract.reference}: {change}"
 
 
 class ServiceElement(models.Model):
@@ -195,7 +192,7 @@ class ExtensionOption(models.Model):
         constraints = [models.CheckConstraint(condition=Q(length_months__gt=0), name="extension_has_a_length")]
 
     def __str__(self) -> str:
-        return f"{self.length_months} months (decide by {self.decision_by_date})"
+        return f"{self.length_months} months (decide by {long_date(self.decision_by_date)})"
 
 
 class ContractYearValue(models.Model):
@@ -214,7 +211,7 @@ class ContractYearValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{financial_year_label(self.financial_year)}: {self.value}"
+        return f"{financial_year_label(self.financial_year)}: {format_gbp(self.value)}"
 
 
 class KpiUnit(models.TextChoices):
@@ -448,7 +445,8 @@ class ApportionmentRunStatusChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
-        return f"run {self.run_id}: {self.from_status} -> {self.to_status}"
+        change = wording.event("contracts.apportionmentrun", from_state=self.from_status, to_state=self.to_status)
+        return f"Apportionment run {self.run_id}: {change}"
 
 
 class ApportionmentLine(models.Model):

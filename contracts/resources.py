@@ -1,27 +1,27 @@
-"""django-import-export resources: historic usage (imported by finance officers, row by row through
-`services.usage_record`) and the contract register (admin import and export through the register services).
+"""django-import-export resources and widgets: the cells of a usage file (read by
+`contracts.services.usage_import`), the usage export, and the contract register (admin import and export).
 
-Every imported row is checked by the same rules as a recorded one (`services.check_usage`); a row that breaks
-one is reported with its row number and nothing of the file is written."""
+Used by the services and the admin only, and importing neither: a register import saves each row through the
+`create` and `update` it is given (the admin gives `contracts.services.register.contract_create` and
+`contract_update`), so the layers run one way (services -> resources -> models)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from moneyed import Money
 
 from core.spreadsheets import neutralise
 from organisations.models import Authority, Provider
 
-from . import services
 from .models import Contract, UsageMeasure, UsageRecord
-
-USAGE_COLUMNS = services.USAGE_COLUMNS
 
 
 class ContractWidget(widgets.Widget):
@@ -128,69 +128,6 @@ class NeutralisedExport:
         return neutralise(super().export_field(field, instance, **kwargs))  # type: ignore[misc]
 
 
-class UsageImportResource(resources.ModelResource):
-    """Historic usage. The service adds a `source_key` column ("import:<batch>:<row>") before the import, so
-    the same file imported again finds its rows and skips them unchanged."""
-
-    contract = fields.Field(attribute="contract", column_name="contract_reference", widget=ContractWidget())
-    authority = fields.Field(attribute="authority", column_name="authority", widget=AuthorityWidget())
-    usage_date = fields.Field(attribute="usage_date", column_name="usage_date", widget=StrictDateWidget())
-    measure = fields.Field(attribute="measure", column_name="measure", widget=MeasureWidget())
-    quantity = fields.Field(attribute="quantity", column_name="quantity", widget=QuantityWidget())
-    source_key = fields.Field(attribute="source_key", column_name="source_key")
-
-    class Meta:
-        model = UsageRecord
-        fields = ("contract", "authority", "usage_date", "measure", "quantity", "source_key")
-        import_id_fields = ("source_key", "measure")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
-        skip_html_diff = True
-
-    def __init__(self, *, contracts: Any = None, by: Any = None, import_batch: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.fields["contract"].widget = ContractWidget(contracts)
-        self.by = by
-        self.import_batch = import_batch
-
-    def get_instance(self, instance_loader: Any, row: Any) -> Any:
-        measure = str(row.get("measure") or "").strip().lower()
-        return UsageRecord.objects.filter(source_key=row["source_key"], measure=measure).first()
-
-    def validate_instance(
-        self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
-    ) -> None:
-        errors = dict(import_validation_errors or {})
-        if not errors and instance.pk is None:
-            try:
-                services.check_usage(
-                    contract=instance.contract, authority=instance.authority, usage_date=instance.usage_date,
-                    measure=instance.measure, quantity=instance.quantity,
-                )
-            except services.InvalidUsage as exc:
-                text = str(exc)
-                name = "usage_date" if "outside contract" in text else "authority" if "party" in text else "quantity"
-                errors[name] = ValidationError(text)
-        if errors:
-            raise ValidationError(errors)
-        super().validate_instance(instance, import_validation_errors, validate_unique=False)
-
-    def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
-        if kwargs.get("dry_run") or not is_create:
-            return
-        record, _ = services.usage_record(
-            contract=instance.contract, authority=instance.authority, usage_date=instance.usage_date,
-            measure=instance.measure, quantity=instance.quantity, source_key=instance.source_key,
-            by=self.by, import_batch=self.import_batch,
-        )
-        instance.pk = record.pk
-
-    def save_m2m(self, instance: Any, row: Any, **kwargs: Any) -> None:
-        return None
-
-
 class UsageExportResource(NeutralisedExport, resources.ModelResource):
     """Usage as a finance officer reads it (and as the import takes it back)."""
 
@@ -246,8 +183,8 @@ class PartiesWidget(widgets.ManyToManyWidget):
 
 
 class ContractResource(NeutralisedExport, resources.ModelResource):
-    """The register for the admin. The state is exported but never imported (the machine moves it); writes go
-    through `services.contract_create` / `services.contract_update`."""
+    """The register for the admin. The state is exported but never imported (the machine moves it); an imported
+    row is written by the `create` or `update` given (the register services: the admin passes them)."""
 
     reference = fields.Field(attribute="reference", column_name="reference")
     title = fields.Field(attribute="title", column_name="title")
@@ -275,25 +212,33 @@ class ContractResource(NeutralisedExport, resources.ModelResource):
         use_transactions = True
         skip_html_diff = True
 
-    def __init__(self, *, by: Any = None, now: Any = None, **kwargs: Any) -> None:
+    # The register's details an imported row sets: every column but the parties (set with them) and the state.
+    REGISTER_COLUMNS = ("reference", "title", "provider", "lead_authority", "procurement_route", "pricing",
+                        "start_date", "end_date", "total_value", "capacity_per_year")
+
+    def __init__(self, *, by: Any = None, now: Any = None, create: Callable[..., Contract] | None = None,
+                 update: Callable[..., Contract] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.by = by
         self.now = now
+        self.create = create
+        self.update = update
 
     def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
         if kwargs.get("dry_run"):
             return
-        from django.utils import timezone
-
+        if self.create is None or self.update is None:
+            raise ImproperlyConfigured("ContractResource imports only through the register services: pass create= "
+                                       "and update= (contracts.services.register).")
         by = self.by or kwargs.get("user")
         now = self.now or timezone.now()
         parties = list(self.fields["parties"].clean(row)) if "parties" in row else []
-        values = {name: getattr(instance, name) for name in services.CONTRACT_FIELDS}
+        values = {name: getattr(instance, name) for name in self.REGISTER_COLUMNS}
         if is_create:
-            created = services.contract_create(by=by, now=now, parties=parties, **values)
+            created = self.create(by=by, now=now, parties=parties, **values)
             instance.pk = created.pk
         else:
-            services.contract_update(contract=instance, by=by, parties=parties or None, **values)
+            self.update(contract=instance, by=by, parties=parties or None, **values)
 
     def save_m2m(self, instance: Any, row: Any, **kwargs: Any) -> None:
         return None

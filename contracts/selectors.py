@@ -10,10 +10,13 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from moneyed import Money
 
+from core import wording
+from core.dates import long_date
 from core.models import BackgroundJob
 from core.money import format_gbp, gbp, zero
 from organisations.models import RegistrationCheck
 
+from .apportionment import number_text
 from .models import (
     PRICING_MEASURE,
     ApportionmentLine,
@@ -25,10 +28,8 @@ from .models import (
     ServiceElement,
     UsageMeasure,
     UsageRecord,
-    financial_year_label,
-    financial_year_of,
 )
-from .services import add_months, number_text, run_usage
+from .rules import add_months, financial_year_label, financial_year_of
 from .spreadsheets import RunSheet, SheetLine
 
 
@@ -219,6 +220,27 @@ def run_lines(*, run: ApportionmentRun) -> list[ApportionmentLine]:
     return list(run.lines.select_related("authority").order_by("position"))
 
 
+def run_sources(run: ApportionmentRun) -> list[Contract]:
+    """The contracts whose usage a run weighs: its basis contracts, or none given, its own contract."""
+    return list(run.basis_contracts.all()) or [run.contract]
+
+
+def run_usage(*, run: ApportionmentRun, sources: list[Contract] | None = None,
+              contract_ids: list[int] | None = None) -> Any:
+    """The usage records a run weighs or weighed: its basis contracts' records of its measure in its usage period
+    and, once calculated, up to its watermark (records are append-only, so a calculated run's records never
+    change). The `usage_contract_meas_auth_dt_id` index covers this filter and the weights' sum."""
+    if contract_ids is None:
+        contract_ids = [c.pk for c in (sources if sources is not None else run_sources(run))]
+    records = UsageRecord.objects.filter(
+        contract__in=contract_ids, measure=run.basis,
+        usage_date__gte=run.usage_start_date, usage_date__lte=run.usage_end_date,
+    )
+    if run.usage_watermark is not None:
+        records = records.filter(id__lte=run.usage_watermark)
+    return records
+
+
 def run_sheet(*, run: ApportionmentRun) -> RunSheet:
     """The run's frozen inputs as the spreadsheet shows them: its frozen lines and inputs, and per authority the
     usage records it counted (append-only, read up to the run's watermark; a run calculated before the watermark
@@ -287,7 +309,14 @@ def run_sheet(*, run: ApportionmentRun) -> RunSheet:
 
 
 def _day(iso: str) -> str:
-    return date.fromisoformat(str(iso)).strftime("%d %B %Y").lstrip("0")
+    return long_date(date.fromisoformat(str(iso)))
+
+
+def run_history(*, run: ApportionmentRun) -> list[wording.HistoryLine]:
+    """The run's changes of state, oldest first, in plain words ("Split approved")."""
+    changes = run.status_changes.select_related("changed_by").order_by("changed_at", "id")
+    return [wording.history_line("contracts.apportionmentrun", from_state=c.from_status, to_state=c.to_status,
+                                 when=c.changed_at, by=c.changed_by) for c in changes]
 
 
 def run_jobs(*, run: ApportionmentRun) -> QuerySet[BackgroundJob]:

@@ -23,9 +23,13 @@ from organisations.access import role_required
 from organisations.models import Authority, Role
 from organisations.scoping import authority_ids_for
 
-from . import selectors, services
+from . import selectors, tasks
 from .forms import ContractForm, ContractStatusForm, KpiReturnForm, RunForm, UsageConfirmForm, UsageUploadForm
 from .models import ApportionmentRun, Contract, RunStatus
+from .services import monitoring, register
+from .services import runs as run_services
+from .services import usage_import as usage_import_service
+from .services.errors import ContractError
 
 VIEW_ROLES: tuple[str, ...] = (Role.LEAD_COMMISSIONER, Role.FINANCE_OFFICER, Role.AUDITOR)
 RUN_ROLES: tuple[str, ...] = (Role.LEAD_COMMISSIONER, Role.FINANCE_OFFICER)
@@ -89,11 +93,11 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         data["total_value"] = gbp(data["total_value"])
         data["unit_price"] = gbp(data["unit_price"]) if data["unit_price"] is not None else None
         try:
-            contract = services.contract_create(
+            contract = register.contract_create(
                 by=request.user, now=timezone.now(), parties=parties,
                 service_elements=[(element, service_types)] if element else [], **data,
             )
-        except (services.ContractError, ValidationError) as exc:
+        except (ContractError, ValidationError) as exc:
             form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
         else:
             messages.success(request, f"{contract.reference} is on the register as planned: make it active when "
@@ -145,16 +149,16 @@ def contract_status(request: HttpRequest, pk: int) -> HttpResponse:
         action, now, today = form.cleaned_data["action"], timezone.now(), timezone.localdate()
         try:
             if action == "activate":
-                services.contract_activate(contract=contract, by=request.user, now=now)
+                register.contract_activate(contract=contract, by=request.user, now=now)
             elif action == "extend":
-                services.contract_extend(contract=contract, option=form.cleaned_data["option"], by=request.user,
+                register.contract_extend(contract=contract, option=form.cleaned_data["option"], by=request.user,
                                          today=today, now=now)
             elif action == "expire":
-                services.contract_expire(contract=contract, by=request.user, today=today, now=now)
+                register.contract_expire(contract=contract, by=request.user, today=today, now=now)
             else:
-                services.contract_terminate(contract=contract, by=request.user, today=today, now=now,
+                register.contract_terminate(contract=contract, by=request.user, today=today, now=now,
                                             reason=form.cleaned_data["reason"])
-        except services.ContractError as exc:
+        except ContractError as exc:
             form.add_error("action", str(exc))
         else:
             messages.success(request, f"Contract {contract.reference} updated")
@@ -170,8 +174,8 @@ def kpi_return(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     form = KpiReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.kpi_return_record(kpi=kpi, by=request.user, **form.cleaned_data)
-        except services.ContractError as exc:
+            monitoring.kpi_return_record(kpi=kpi, by=request.user, **form.cleaned_data)
+        except ContractError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Return recorded for {kpi.name}")
@@ -199,13 +203,13 @@ def usage_import(request: HttpRequest) -> HttpResponse:
         with default_storage.open(pending["path"], "rb") as handle:
             content = handle.read()
         try:
-            report = services.usage_import(content=content, file_name=pending["name"], by=request.user,
+            report = usage_import_service.usage_import(content=content, file_name=pending["name"], by=request.user,
                                            now=timezone.now(), dry_run=False, contracts=contracts)
-        except services.ImportRefused as exc:
+        except usage_import_service.ImportRefused as exc:
             report = exc.report
             upload_form.add_error("file", "The file has problems: nothing was imported. Correct them and upload "
                                           "it again")
-        except services.ContractError as exc:
+        except ContractError as exc:
             upload_form.add_error("file", str(exc))
         else:
             default_storage.delete(pending["path"])
@@ -219,9 +223,9 @@ def usage_import(request: HttpRequest) -> HttpResponse:
             upload = upload_form.cleaned_data["file"]
             content = upload.read()
             try:
-                report = services.usage_import(content=content, file_name=upload.name, by=request.user,
+                report = usage_import_service.usage_import(content=content, file_name=upload.name, by=request.user,
                                                now=timezone.now(), dry_run=True, contracts=contracts)
-            except services.ContractError as exc:
+            except ContractError as exc:
                 upload_form.add_error("file", str(exc))
             else:
                 if report.ok:
@@ -234,7 +238,7 @@ def usage_import(request: HttpRequest) -> HttpResponse:
                     upload_form.add_error("file", "The file has problems: correct them and upload it again")
     return render(request, "contracts/usage_import.html", {
         "form": upload_form, "confirm_form": confirm_form, "report": report,
-        "columns": services.USAGE_COLUMNS,
+        "columns": usage_import_service.USAGE_COLUMNS,
     })
 
 
@@ -258,7 +262,7 @@ def run_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            run = services.run_create(
+            run = run_services.run_create(
                 contract=contract, by=request.user, now=timezone.now(), title=data["title"],
                 total_cost=gbp(data["total_cost"]), cost_start_date=data["cost_start_date"],
                 cost_end_date=data["cost_end_date"], basis=data["basis"], basis_label=data["basis_label"],
@@ -266,7 +270,7 @@ def run_create(request: HttpRequest, pk: int) -> HttpResponse:
                 usage_end_date=data["usage_end_date"], fixed_share_percent=data["fixed_share_percent"],
                 estimate=data["estimate"], tolerance_percent=data["tolerance_percent"],
             )
-        except services.ContractError as exc:
+        except ContractError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Run created: calculate it to see the split")
@@ -284,14 +288,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_lead = run.contract.lead_authority_id in authority_ids_for(user)
     return render(request, "contracts/run_detail.html", {
         "run": run, "lines": lines, "chart": chart, "jobs": list(selectors.run_jobs(run=run)[:5]),
-        "status_changes": run.status_changes.select_related("changed_by"),
+        "status_changes": selectors.run_history(run=run),
         "can_calculate": user.role in RUN_ROLES and is_lead and not run.frozen,  # type: ignore[union-attr]
         "can_approve": user.role == Role.FINANCE_OFFICER and is_lead  # type: ignore[union-attr]
         and run.status == RunStatus.CALCULATED,
         "can_recharge": user.role == Role.FINANCE_OFFICER and is_lead  # type: ignore[union-attr]
         and run.status == RunStatus.APPROVED,
         "can_export": user.role in RUN_ROLES and run.status != RunStatus.DRAFT,  # type: ignore[union-attr]
-        "recharges": [(line, services.recharge_amount(run=run, line=line)) for line in lines
+        "recharges": [(line, run_services.recharge_amount(run=run, line=line)) for line in lines
                       if line.authority_id != run.contract.lead_authority_id],
         "ledger_url": _ledger_url(run),
     })
@@ -310,7 +314,7 @@ def _run_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpRe
     _require_lead(request, run.contract)
     try:
         action(run)
-    except services.ContractError as exc:
+    except ContractError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
@@ -320,14 +324,15 @@ def _run_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpRe
 @require_POST
 @role_required(*RUN_ROLES)
 def run_calculate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_action(request, pk, lambda run: services.run_calculate(run=run, by=request.user, now=timezone.now()),
+    return _run_action(request, pk,
+                       lambda run: run_services.run_calculate(run=run, by=request.user, now=timezone.now()),
                        "Run calculated")
 
 
 @require_POST
 @role_required(Role.FINANCE_OFFICER)
 def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_action(request, pk, lambda run: services.run_approve(run=run, by=request.user, now=timezone.now()),
+    return _run_action(request, pk, lambda run: run_services.run_approve(run=run, by=request.user, now=timezone.now()),
                        "Run approved: it is now frozen")
 
 
@@ -336,7 +341,7 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def run_recharge(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(
         request, pk,
-        lambda run: services.run_recharge(run=run, by=request.user, now=timezone.now(), today=timezone.localdate()),
+        lambda run: run_services.run_recharge(run=run, by=request.user, now=timezone.now(), today=timezone.localdate()),
         "Recharges posted to the ledger",
     )
 
@@ -346,8 +351,8 @@ def run_recharge(request: HttpRequest, pk: int) -> HttpResponse:
 def run_spreadsheet(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_404(request, pk)
     try:
-        job = services.run_spreadsheet_request(run=run, by=request.user)
-    except services.ContractError as exc:
+        job = tasks.run_spreadsheet_request(run=run, by=request.user)
+    except ContractError as exc:
         messages.error(request, str(exc))
         return redirect("contracts:run_detail", pk=run.pk)
     return redirect("contracts:job", job_id=job.pk)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .dates import long_datetime
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -88,7 +90,7 @@ class AccessLog(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.get_action_display().lower()} {self.object_repr} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {self.get_action_display().lower()} {self.object_repr} at {long_datetime(self.at)}"
 
     @property
     def household_id(self) -> int | None:

@@ -41,11 +41,24 @@ def half_down(value: Money) -> Money:
     return Money((value.amount / 2).quantize(PENNY, rounding=ROUND_DOWN), GBP)
 
 
-def format_gbp(value: Money | Decimal | None) -> str:
-    """£1,234.50; negative amounts as -£12.00. Formatted here because py-moneyed rounds half-even for display."""
+def format_gbp(value: Money | Decimal | int | None) -> str:
+    """Money as people read it: £3,600.00, negative amounts as -£20.00 (a hyphen-minus, as spreadsheets and
+    emails take it), None as "". The one formatter of money for people: the `gbp` template filter is this.
+
+    It never rounds: an amount with more than two decimal places (none is stored: every MoneyField holds pence)
+    is shown as held, £12.345, so a rounding slip shows rather than hides. A float, or another currency, is an
+    error."""
     if value is None:
         return ""
-    amount = value.amount if isinstance(value, Money) else Decimal(value)
-    amount = amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+    if isinstance(value, Money):
+        require_gbp(value)
+        amount = value.amount
+    elif isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        amount = Decimal(value)
+    else:
+        raise TypeError(f"money is a Money or a Decimal, never {type(value).__name__}")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        amount = amount.quantize(PENNY)  # adds zeros only: exact
     sign = "-" if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.2f}"
+    return f"{sign}£{abs(amount):,}"

@@ -14,6 +14,7 @@ from django.db.models import Q
 from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
 
+from core.money import format_gbp
 from organisations.scoping import ScopedQuerySet
 
 GBP = "GBP"
@@ -173,4 +174,4 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         side = "Dr" if self.amount.amount > 0 else "Cr"
-        return f"{side} {self.account.name} {abs(self.amount.amount)}"
+        return f"{side} {self.account.name} {format_gbp(abs(self.amount))}"

@@ -3,11 +3,14 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from core.forms import GovukFormMixin
 
+from .models import Role
+
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct user name and password. Both are case sensitive.",
         "inactive": "This account has been closed. Ask your administrator.",
+        "machine": "This account belongs to a system that uses the API: it cannot sign in to these pages.",
     }
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -19,6 +22,12 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         self.fields["password"].widget = forms.PasswordInput(
             attrs={"class": "govuk-input govuk-password-input__input", "autocomplete": "current-password"}
         )
+
+
+    def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
+        super().confirm_login_allowed(user)
+        if user.role == Role.API_CLIENT:
+            raise forms.ValidationError(self.error_messages["machine"], code="machine")
 
 
 class TokenForm(GovukFormMixin, forms.Form):

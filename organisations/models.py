@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
+
 
 class Authority(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -124,7 +126,7 @@ class RegistrationCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider}: {self.get_kind_display()} to {self.valid_until_date}"
+        return f"{self.provider}: {self.get_kind_display()} to {long_date(self.valid_until_date)}"
 
     def valid_on(self, on_date: date) -> bool:
         return self.checked_date <= on_date <= self.valid_until_date
@@ -138,6 +140,7 @@ class Role(models.TextChoices):
     PROVIDER_STAFF = "provider_staff", "Provider staff"
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
+    API_CLIENT = "api_client", "API client"
     DATA_MANAGER = "data_manager", "Data manager"
 
 

@@ -16,4 +16,5 @@ class SupportConfig(AppConfig):
         navigation.register("Approvals", "support:approvals", roles=[Role.TEAM_MANAGER], order=13)
         navigation.register("Case-system import", "ssd:upload", roles=[Role.DATA_MANAGER, Role.ADMINISTRATOR],
                             order=14)
-        from . import home  # noqa: F401  (registers the home panels)
+        from . import home, wording  # noqa: F401  (home registers the home panels)
+        wording.register()

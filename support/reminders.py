@@ -12,12 +12,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.dates import long_date
+
 from .models import SentReminder, SupportRequest
 from .selectors import DueItem, due_items
 
 
 def _body(item: DueItem) -> str:
-    when = ("was due" if item.overdue else "is due") + f" on {item.deadline:%-d %B %Y}"
+    when = ("was due" if item.overdue else "is due") + f" on {long_date(item.deadline)}"
     left = (f"{-item.working_days_left} working days overdue" if item.overdue
             else f"{item.working_days_left} working days left")
     # No names in the email: the reference is enough to open the record after signing in.
@@ -36,7 +38,7 @@ def reminders_send(*, now: datetime, horizon: int | None = None) -> int:
         worker = item.request.allocated_worker
         if worker is None or not worker.email or SentReminder.objects.filter(key=item.key).exists():
             continue
-        subject = f"{item.kind}: {item.request.reference}, {item.deadline:%-d %B %Y}"
+        subject = f"{item.kind}: {item.request.reference}, {long_date(item.deadline)}"
         try:
             with transaction.atomic():
                 SentReminder.objects.create(key=item.key, request=item.request, recipient=worker.email,

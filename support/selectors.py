@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from core import wording
+from core.dates import long_date
 from core.workdays import add_working_days, bank_holidays_around
 from organisations.models import Role
 
@@ -128,19 +130,18 @@ class TimelineEvent:
     url: str = ""
 
 
-_SUBJECT_NAMES = {
-    "supportrequest": "Request", "assessment": "Assessment", "noticeofproposal": "Notice of proposal",
-    "decision": "Decision", "supportplan": "Support plan", "review": "Review",
-}
+def _change_title(change: StatusChange) -> str:
+    """A support status change in plain words (core.wording): "Notice of proposal issued"."""
+    return wording.event(f"support.{change.subject}", transition=change.transition, from_state=change.from_state,
+                         to_state=change.to_state)
 
 
-def _state_label(subject: str, state: str) -> str:
-    choices = {"supportrequest": RequestStage, "assessment": ApprovalStatus, "decision": ApprovalStatus,
-               "noticeofproposal": NoticeStatus, "supportplan": PlanStatus, "review": ReviewStatus}[subject]
-    try:
-        return str(choices(state).label)
-    except ValueError:
-        return state
+def request_history(*, request: SupportRequest) -> list[wording.HistoryLine]:
+    """Every change of state on one request, its assessments, notices, decisions, plans and reviews, oldest
+    first, in plain words."""
+    changes = request.status_changes.select_related("by").order_by("at", "pk")
+    return [wording.HistoryLine(_change_title(c), c.effective_date, str(c.by) if c.by else "", c.note)
+            for c in changes]
 
 
 def household_timeline(*, user: Any, household: Household) -> list[TimelineEvent]:
@@ -162,11 +163,9 @@ def household_timeline(*, user: Any, household: Household) -> list[TimelineEvent
         .order_by("at", "pk")
     )
     for change in changes:
-        name = _SUBJECT_NAMES.get(change.subject, change.subject)
+        title = _change_title(change)
         if change.transition == "create":
-            title = f"{name} recorded ({change.request.reference})"
-        else:
-            title = f"{name}: {_state_label(change.subject, change.to_state).lower()}"
+            title = f"{title} ({change.request.reference})"
         events.append(TimelineEvent(
             change.effective_date, title, change.note,
             by=str(change.by) if change.by else "The system",
@@ -187,7 +186,7 @@ def request_steps(*, request: SupportRequest) -> dict[str, Any]:
     plans = list(request.plans.select_related("author").prefetch_related("services__service_type",
                                                                           "services__provider", "reviews")
                  .order_by("-version"))
-    changes = list(request.status_changes.select_related("by").order_by("at", "pk"))
+    changes = request_history(request=request)
     return {"assessment": assessment, "notice": notice, "decision": decision, "plans": plans,
             "active_plan": next((p for p in plans if p.status == PlanStatus.ACTIVE), None),
             "draft_plan": next((p for p in plans if p.status == PlanStatus.DRAFT), None),
@@ -262,7 +261,7 @@ def due_items(*, requests: QuerySet[SupportRequest], today: date, horizon: int |
     for n in notices:
         items.append(DueItem("Representations window ends", n.window_end_date,
                              rules.working_days_left(today, n.window_end_date, holidays=holidays), n.request,
-                             f"Notice sent {n.issued_date:%-d %b %Y}", reverse("support:notice_response", args=[n.pk]),
+                             f"Notice sent {long_date(n.issued_date)}", reverse("support:notice_response", args=[n.pk]),
                              f"notice:{n.pk}:{n.window_end_date.isoformat()}"))
 
     reviews = (Review.objects.filter(plan__request__in=requests, status=ReviewStatus.DUE,
@@ -287,7 +286,7 @@ def due_items(*, requests: QuerySet[SupportRequest], today: date, horizon: int |
             continue
         items.append(DueItem("ASF application window closes", deadline,
                              rules.working_days_left(today, deadline, holidays=holidays), a.request,
-                             f"Assessment approved {a.approved_date:%-d %b %Y}; apply within {months} months",
+                             f"Assessment approved {long_date(a.approved_date)}; apply within {months} months",
                              reverse("support:request_detail", args=[a.request_id]),
                              f"asf-window:{a.pk}:{deadline.isoformat()}"))
     return sorted(items, key=lambda i: (i.deadline, i.kind))

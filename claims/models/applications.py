@@ -13,6 +13,7 @@ from djmoney.models.fields import MoneyField
 from moneyed import Money
 from simple_history.models import HistoricalRecords
 
+from core import wording
 from organisations.scoping import ScopedQuerySet
 
 from ._fields import GBP, _gbp_and_not_negative, money
@@ -276,4 +277,5 @@ class StatusChange(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.application}: {self.from_status} -> {self.to_status}"
+        change = wording.event("claims.asfapplication", from_state=self.from_status, to_state=self.to_status)
+        return f"{self.application}: {change}"

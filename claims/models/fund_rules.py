@@ -10,6 +10,8 @@ from django.db.models import Q
 from moneyed import Money
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
+
 from .. import rules
 from ._fields import _gbp_and_not_negative, money
 
@@ -45,7 +47,7 @@ class FundRuleSet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (from {self.effective_from_date:%d %b %Y})"
+        return f"{self.name} (from {long_date(self.effective_from_date)})"
 
     def to_rules(self) -> rules.RuleSet:
         def amount(value: Money | None) -> Decimal | None:

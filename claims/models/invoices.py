@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core import wording
 from organisations.scoping import ScopedQuerySet
 
 from ._fields import _gbp_and_not_negative, money
@@ -121,4 +122,5 @@ class InvoiceStatusChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invoice}: {self.from_status or 'new'} -> {self.to_status}"
+        change = wording.event("claims.providerinvoice", from_state=self.from_status, to_state=self.to_status)
+        return f"{self.invoice}: {change}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.money import format_gbp
 from organisations.scoping import ScopedQuerySet
 
 from ._fields import money
@@ -36,4 +37,5 @@ class SplitRecheck(models.Model):
         ordering = ["-checked_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.application}: {self.old_fund} -> {self.new_fund}"
+        return (f"{self.application}: the fund's share went from {format_gbp(self.old_fund)} "
+                f"to {format_gbp(self.new_fund)}")

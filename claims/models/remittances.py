@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
+from core.money import format_gbp
 from organisations.scoping import ScopedQuerySet
 
 from ._fields import _gbp_and_not_negative, money
@@ -35,7 +37,7 @@ class Remittance(models.Model):
         constraints = _gbp_and_not_negative("asf_remittance", "total")
 
     def __str__(self) -> str:
-        return f"Remittance {self.payment_date:%d %b %Y} ({self.file_name})"
+        return f"Remittance {long_date(self.payment_date)} ({self.file_name})"
 
 
 class RemittanceLineQuerySet(ScopedQuerySet):
@@ -61,7 +63,7 @@ class RemittanceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fund_reference}: {self.amount}"
+        return f"{self.fund_reference}: {format_gbp(self.amount)}"
 
     @property
     def source_label(self) -> str:

@@ -8,7 +8,7 @@ in as `now=` (and the dates of events as arguments). Callers import each name fr
   the assessment, or with an exceptional reason), `application_return_for_rework`, `application_resubmit`,
   `application_withdraw`.
 - `decisions`: the fund's decision, `application_approve` (within the child's limits, posted to the ledger) and
-  `application_reject`; when it is due (`decision_deadline`, `is_decision_overdue`).
+  `application_reject` (when it is due: `claims.selectors`).
 - `remittances`: the fund's payments: `fund_still_owes`, the remittance file checked (`remittance_check`, a dry
   run) and imported all or nothing (`remittance_import`, `RemittanceRejected`).
 - `invoices`: providers' invoices recorded (`invoice_record`, the fund's share and the authority's top-up), approved

@@ -1,12 +1,11 @@
 """The fund's decision: its approval (in full or in part, within the child's limits for the year, posted to the
-ledger) or its rejection, and when the decision is due."""
+ledger) or its rejection. When it is due is a read: `claims.selectors.decision_deadline`."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from moneyed import Money
 
@@ -97,18 +96,3 @@ def application_reject(*, application: ASFApplication, by: Any, now: datetime, d
     application.decision_note = note.strip()
     return _transition(application, "reject", by=by, now=now, note=note.strip(),
                        fields=["decision", "decision_date", "decision_note"])
-
-
-def decision_deadline(application: ASFApplication) -> date | None:
-    """The fund should decide within 20 working days of the (latest) submission."""
-    from core.workdays import add_working_days, bank_holidays_around
-
-    if application.submitted_date is None:
-        return None
-    return add_working_days(application.submitted_date, settings.ASF_DECISION_WORKING_DAYS,
-                            holidays=bank_holidays_around(application.submitted_date))
-
-
-def is_decision_overdue(application: ASFApplication, *, today: date) -> bool:
-    deadline = decision_deadline(application)
-    return application.status in AWAITING_DECISION and deadline is not None and today > deadline

@@ -60,3 +60,31 @@ def headroom_for(*, application: ASFApplication) -> Headroom:
                                   therapy=application.therapy_total, assessment=application.assessment_total,
                                   fund_so_far=fund_so_far),
     )
+
+
+@dataclass(frozen=True)
+class ChildYearHeadroom:
+    financial_year: str
+    rule_set: rules.RuleSet
+    therapy_so_far: Money
+    assessment_so_far: Money
+    fund_so_far: Money
+    fund_left: Money | None  # None: the year's rules set no yearly cap
+
+
+def headroom_for_child(*, child: Any, financial_year: str) -> ChildYearHeadroom:
+    """What the fund has already committed for `child` in `financial_year` (e.g. "2025-26") and what it can still
+    pay under that year's rules. Reads only: a year with no limit row yet has nothing committed. Raises
+    rules.RuleError for a year that is not one, or one no rules cover."""
+    start, _end = rules.financial_year_bounds(financial_year)
+    rule_set = rules.rules_on(start, rule_sets_from_db(cached=True))
+    limit = ChildYearLimit.objects.filter(child=child, financial_year=financial_year).first()
+    therapy = limit.therapy_approved if limit else zero()
+    assessment = limit.assessment_approved if limit else zero()
+    fund = limit.fund_committed if limit else zero()
+    return ChildYearHeadroom(
+        financial_year=financial_year, rule_set=rule_set, therapy_so_far=therapy, assessment_so_far=assessment,
+        fund_so_far=fund,
+        fund_left=rules.headroom(rule_set, year_to_date_therapy=therapy, year_to_date_assessment=assessment,
+                                 fund_so_far=fund),
+    )

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from moneyed import Money
 
+from core.dates import long_date
 from core.money import format_gbp, zero
 from ledger.models import AccountCode
 
@@ -103,7 +104,7 @@ def _record_contract_spend(invoice: ProviderInvoice, *, line: ApplicationLine, a
     it: write the usage fact contracts reads (claims is above contracts, so claims writes it down)."""
     from contracts.models import UsageMeasure
     from contracts.selectors import contracts_for_routing
-    from contracts.services import usage_record
+    from contracts.services.usage import usage_record
 
     for contract in contracts_for_routing(on_date=invoice.invoice_date).filter(provider_id=line.provider_id):
         parties = {a.pk for a in contract.parties.all()} | {contract.lead_authority_id}
@@ -180,7 +181,7 @@ def invoice_pay(*, invoice: ProviderInvoice, paid_date: date, by: Any, now: date
     invoice.paid_date = paid_date
     invoice._history_user = by  # type: ignore[attr-defined]
     invoice.save(update_fields=["status", "paid_date"])
-    _invoice_status_change(invoice, before=before, by=by, now=now, note=f"Paid {paid_date:%d %B %Y}")
+    _invoice_status_change(invoice, before=before, by=by, now=now, note=f"Paid {long_date(paid_date)}")
     _post(invoice, authority=invoice.application.responsible_authority,
           key=f"claims.providerinvoice:{invoice.pk}:paid", memo=f"{invoice.application.reference}: paid {invoice}",
           on=paid_date, by=by, now=now,

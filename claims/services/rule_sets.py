@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from core.dates import long_date
+
 from .. import rules
 from ..models.fund_rules import FundRuleSet
 
@@ -50,7 +52,7 @@ def _forget_rule_sets(**kwargs: Any) -> None:
 def rule_row_on(on_date: date) -> FundRuleSet:
     row = FundRuleSet.objects.filter(effective_from_date__lte=on_date).order_by("-effective_from_date").first()
     if row is None:
-        raise rules.NoRulesInForce(f"No fund rules were in force on {on_date:%d %B %Y}.")
+        raise rules.NoRulesInForce(f"No fund rules were in force on {long_date(on_date)}.")
     return row
 
 

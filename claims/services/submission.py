@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
+from core.dates import long_date
+
 from .. import rules
 from ..models.applications import WITHDRAWABLE, ASFApplication
 from ._common import _estimate, _lock, _require_role, _require_scope, _transition
@@ -77,7 +79,7 @@ def application_submit(*, application: ASFApplication, by: Any, now: datetime, s
         deadline = rules.application_deadline(rule_set, assessment_date=assessed) if assessed else None
         raise OutsideWindow(
             "The application is outside the window after the assessment"
-            + (f" (it closed on {deadline:%d %B %Y})" if deadline else "")
+            + (f" (it closed on {long_date(deadline)})" if deadline else "")
             + ": record the exceptional reason first."
         )
     application._window_ok = window_ok  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from contracts.services import InvalidUsage, usage_record
+from contracts.services.usage import InvalidUsage, usage_record
 from organisations.models import Scope
 
 from ..models import Referral, ReferralStatusChange

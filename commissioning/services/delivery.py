@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from contracts.models import UsageMeasure
+from core.dates import long_date
 from organisations.models import Scope
 
 from ..models import Referral, ReferralStatus, SessionDelivered
@@ -45,12 +46,12 @@ def referral_record_session(
         raise ReferralError("A session cannot be recorded before it happens: the date is in the future.")
     if referral.accepted_date and session_date < referral.accepted_date:
         raise ReferralError(
-            f"The session is dated before the referral was accepted ({referral.accepted_date:%d %B %Y})."
+            f"The session is dated before the referral was accepted ({long_date(referral.accepted_date)})."
         )
     if duration_minutes is not None and duration_minutes <= 0:
         raise ReferralError("A session's length must be more than zero minutes.")
     if referral.sessions.filter(session_date=session_date).exists():
-        raise ReferralError(f"A session on {session_date:%d %B %Y} is already recorded for {referral.reference}.")
+        raise ReferralError(f"A session on {long_date(session_date)} is already recorded for {referral.reference}.")
     session = SessionDelivered(
         referral=referral, session_date=session_date, duration_minutes=duration_minutes, note=note.strip()[:300],
         recorded_by=by, recorded_at=now,

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from contracts.models import UsageMeasure
+from core.dates import long_date
 
 from .. import routing
 from ..models import Referral, ReferralStatus
@@ -31,7 +32,7 @@ def referral_accept(*, referral: Referral, by: Any, now: datetime) -> Referral:
     referral = _locked(referral)
     _check_provider_user(referral, by)
     refusal = (
-        f"it was declined on {referral.declined_date:%d %B %Y} and cannot be accepted."
+        f"it was declined on {long_date(referral.declined_date)} and cannot be accepted."
         if referral.status == ReferralStatus.DECLINED and referral.declined_date
         else "only a referral waiting for an answer can be accepted."
     )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django_fsm import TransitionNotAllowed
 from moneyed import Money
 
+from core.dates import long_date
 from core.money import require_gbp
 from organisations.models import Provider, Role
 
@@ -87,7 +88,7 @@ def spot_purchase_approve(*, spot_purchase: SpotPurchase, by: Any, now: datetime
     referral.contract = None
     referral.routed_date = _today(now)
     referral.routing_reason = (
-        f"Spot purchase from {spot.provider} approved by {by} on {referral.routed_date:%d %b %Y}: "
+        f"Spot purchase from {spot.provider} approved by {by} on {long_date(referral.routed_date)}: "
         f"{spot.justification}"
     )[:600]
     referral._history_user = by  # type: ignore[attr-defined]

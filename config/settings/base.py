@@ -46,6 +46,11 @@ INSTALLED_APPS = [
     "commissioning",
     "claims",
     "audit",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +88,7 @@ TEMPLATES = [
                 "core.context_processors.service",
                 "csp.context_processors.nonce",
             ],
+            "builtins": ["core.templatetags.plain_words"],
         },
     }
 ]
@@ -146,8 +152,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
-DATE_FORMAT = "j F Y"
-SHORT_DATE_FORMAT = "j M Y"
+# Dates for people ("4 March 2026") are set in config/formats/en_GB/formats.py: with localisation always on, the
+# locale's formats win over DATE_FORMAT here, so the service's own en_GB formats module is the one place.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -213,6 +220,69 @@ REPRESENTATION_WINDOW_DAYS = env.int("REPRESENTATION_WINDOW_DAYS", default=28)
 ASF_APPLICATION_WINDOW_MONTHS = env.int("ASF_APPLICATION_WINDOW_MONTHS", default=3)
 ASF_DECISION_WORKING_DAYS = env.int("ASF_DECISION_WORKING_DAYS", default=20)
 DUE_SOON_WORKING_DAYS = env.int("DUE_SOON_WORKING_DAYS", default=10)
+
+# The Django cache: Redis where REDIS_URL is set (tests and production: throttling counts are shared by every web
+# process), local memory otherwise (the demo).
+REDIS_URL = env("REDIS_URL", default="")
+
+
+def caches_for(redis_url: str) -> dict:
+    if redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                            "KEY_PREFIX": "raa"}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = caches_for(REDIS_URL)
+
+# The REST API (api/, docs/decisions/0008-api-clients.md).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+API_MAX_USAGE_ROWS = env.int("API_MAX_USAGE_ROWS", default=5000)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_client": env("API_THROTTLE_RATE", default="600/minute"),
+        "api_anonymous": env("API_UNAUTHENTICATED_THROTTLE_RATE", default="30/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Adoption support API",
+    "DESCRIPTION": (
+        "Version 1 of the API for councils' case management and finance systems and for providers. Send the "
+        "client's token as `Authorization: Bearer <token>`. Every list is paged by cursor (`next`), takes "
+        "`updated_since` and `page_size` (at most 500). Errors are `application/problem+json` (RFC 9457) with "
+        "`errors`, a list of `{field, message}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalStatusEnum": "support.models.assessments.ApprovalStatus",
+        "NoticeStatusEnum": "support.models.notices.NoticeStatus",
+        "PlanStatusEnum": "support.models.plans.PlanStatus",
+        "ReviewStatusEnum": "support.models.reviews.ReviewStatus",
+        "ApplicationStatusEnum": "claims.models.applications.Status",
+        "ContractStatusEnum": "contracts.models.ContractStatus",
+        "RunStatusEnum": "contracts.models.RunStatus",
+        "UsageMeasureEnum": "contracts.models.UsageMeasure",
+    },
+    "DISABLE_ERRORS_AND_WARNINGS": False,
+}
 
 LOGGING = {
     "version": 1,

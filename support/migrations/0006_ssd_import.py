@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0002_ssd_import'),
+        ('organisations', '0003_ssd_import'),
         ('support', '0005_approval_contributors'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

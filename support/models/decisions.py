@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
+
 from ._constraints import _states_constraint
 from .assessments import ApprovalStatus
 from .notices import NoticeOfProposal, NoticeStatus
@@ -57,7 +59,7 @@ class Decision(django_fsm.FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_outcome_display()} ({self.decided_date:%d %b %Y})"
+        return f"{self.get_outcome_display()} ({long_date(self.decided_date)})"
 
     @django_fsm.transition(field=status, source=ApprovalStatus.SUBMITTED, target=ApprovalStatus.APPROVED)
     def approve(self) -> None:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
 from organisations.scoping import ScopedQuerySet
 
 from ._constraints import _states_constraint
@@ -87,7 +88,7 @@ class ResidencePeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.authority} from {self.from_date:%d %b %Y}"
+        return f"{self.authority} from {long_date(self.from_date)}"
 
 
 class ChildQuerySet(ScopedQuerySet):

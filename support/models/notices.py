@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
+
 from ._constraints import _states_constraint
 from .assessments import Assessment
 from .requests import RequestChildQuerySet, SupportRequest
@@ -49,7 +51,7 @@ class NoticeOfProposal(django_fsm.FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Notice of proposal {self.issued_date:%d %b %Y}"
+        return f"Notice of proposal {long_date(self.issued_date)}"
 
     @django_fsm.transition(field=status, source=NoticeStatus.OPEN, target=NoticeStatus.REPRESENTATIONS_RECEIVED)
     def receive_representations(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
 from organisations.scoping import ScopedQuerySet
 
 from ._constraints import _states_constraint
@@ -42,4 +43,4 @@ class LegalOrder(models.Model):
         constraints = [_states_constraint("kind", OrderKind, "legal_order_kind_valid")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.order_date:%d %b %Y}"
+        return f"{self.get_kind_display()} {long_date(self.order_date)}"

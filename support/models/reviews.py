@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.dates import long_date
 from organisations.scoping import ScopedQuerySet
 
 from ._constraints import _states_constraint
@@ -62,7 +63,7 @@ class Review(django_fsm.FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()} due {self.due_date:%d %b %Y}"
+        return f"{self.get_reason_display()} due {long_date(self.due_date)}"
 
     @django_fsm.transition(field=status, source=ReviewStatus.DUE, target=ReviewStatus.COMPLETED)
     def complete(self) -> None:
@@ -89,4 +90,4 @@ class OutcomeScore(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure}: {self.score} on {self.score_date:%d %b %Y}"
+        return f"{self.measure}: {self.score} on {long_date(self.score_date)}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core import wording
 from organisations.scoping import ScopedQuerySet
 
 from .requests import SupportRequest
@@ -38,4 +39,5 @@ class StatusChange(models.Model):
         indexes = [models.Index(fields=["request", "at"]), models.Index(fields=["subject", "subject_id"])]
 
     def __str__(self) -> str:
-        return f"{self.subject} {self.subject_id}: {self.from_state} -> {self.to_state}"
+        return wording.event(f"support.{self.subject}", transition=self.transition, from_state=self.from_state,
+                             to_state=self.to_state)

@@ -14,7 +14,16 @@ from organisations.scoping import authority_ids_for
 
 from ..models import Child, Person, SupportRequest
 from ..models.plans import PlanStatus
-from ._common import _lock, _not_future, _record_creation, _require_casework, _save, _today, _transition
+from ._common import (
+    _lock,
+    _not_future,
+    _record_creation,
+    _require_casework,
+    _require_role,
+    _save,
+    _today,
+    _transition,
+)
 from .errors import InvalidTransition
 from .responsibility import child_responsibility
 
@@ -26,7 +35,8 @@ def request_create(
 ) -> SupportRequest:
     """Record a request. For a child the three-year rule on the received date decides which authority holds it;
     a worker may only record a request their own authority (or partnership) is responsible for."""
-    _require_casework(by, "record a request")
+    # A case system's API client records requests too, as the front door does (docs/decisions/0008-api-clients.md).
+    _require_role(by, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.API_CLIENT, action="record a request")
     if (child is None) == (person is None):
         raise ValidationError("A request is about exactly one child or one person.")
     today = _today(now)

@@ -15,9 +15,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from claims.models.applications import Status
-from contracts import services as contract_services
 from contracts.models import Contract
 from contracts.resources import ContractResource
+from contracts.services.errors import ContractError
+from contracts.services.register import contract_create, contract_update
+from contracts.services.usage_import import usage_import
 from core.uploads import MAX_UPLOAD_BYTES
 from tests.factories import ProviderFactory, UserFactory
 from tests.factories_claims import build
@@ -200,10 +202,10 @@ USAGE_ROWS: list[tuple[str, str, str]] = [
 def test_the_usage_import_refuses_bad_rows_all_or_nothing(usage_world, content, expected):
     raw = content.encode("latin-1") if expected == "UTF-8" else content.encode()
     before = table_counts()
-    with pytest.raises(contract_services.ContractError) as refused:
-        contract_services.usage_import(content=raw, file_name="usage.csv", by=usage_world.finance, now=NOW,
-                                       dry_run=False,
-                                       contracts=Contract.objects.for_user(usage_world.finance))
+    with pytest.raises(ContractError) as refused:
+        usage_import(content=raw, file_name="usage.csv", by=usage_world.finance, now=NOW,
+                     dry_run=False,
+                     contracts=Contract.objects.for_user(usage_world.finance))
     error = refused.value
     text = str(error) + " " + " ".join(p.message for p in getattr(getattr(error, "report", None), "problems", []))
     assert expected.lower() in text.lower(), text
@@ -241,7 +243,8 @@ def test_the_register_import_refuses_bad_rows_and_writes_nothing(kent, over):
     data = tablib.Dataset(headers=REGISTER_HEADERS)
     data.append([row[h] for h in REGISTER_HEADERS])
     before = table_counts()
-    result = ContractResource(by=admin).import_data(data, dry_run=False, use_transactions=True)
+    resource = ContractResource(by=admin, create=contract_create, update=contract_update)
+    result = resource.import_data(data, dry_run=False, use_transactions=True)
     assert result.has_errors() or result.has_validation_errors()
     messages = [str(e.error) for _, errors in result.row_errors() for e in errors]
     messages += [str(v) for invalid in result.invalid_rows for v in invalid.error_dict.values()]

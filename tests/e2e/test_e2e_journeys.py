@@ -10,8 +10,8 @@ from django.utils import timezone
 from moneyed import Money
 
 from claims.models.applications import ASFApplication, Status
-from contracts import services as contract_services
 from contracts.models import Contract
+from contracts.services.runs import run_approve, run_calculate, run_create
 from organisations.models import Role
 from tests.factories import PASSWORD, AuthorityFactory, PartnershipFactory, PartnershipUserFactory, UserFactory
 from tests.factories_claims import build, world
@@ -465,12 +465,12 @@ def test_finance_officer_from_fund_approval_to_the_apportionment_spreadsheet(  #
     for authority, adoptions in ((w.authority, 430), (medway, 115), (bexley, 70)):
         UsageRecordFactory(contract=contract, authority=authority, usage_date=date(2014, 6, 1),
                            measure="referrals", quantity=Decimal(adoptions))
-    run = contract_services.run_create(
+    run = run_create(
         contract=contract, title="Inter-country 2025-26", total_cost=Money("20000.00", "GBP"),
         cost_start_date=date(2025, 4, 1), cost_end_date=date(2026, 3, 31), basis="referrals",
         usage_start_date=date(2012, 4, 1), usage_end_date=date(2015, 3, 31), by=lead, now=NOW)
-    contract_services.run_calculate(run=run, by=lead, now=NOW)
-    contract_services.run_approve(run=run, by=checker, now=NOW)
+    run_calculate(run=run, by=lead, now=NOW)
+    run_approve(run=run, by=checker, now=NOW)
     decided = application.submitted_date + timedelta(days=10)
 
     sign_in(page, w.finance.username, PASSWORD)

@@ -94,7 +94,7 @@ def test_the_subject_access_export_holds_the_family_records_and_history(client, 
     models = {row["model"] for rows in data["records"].values() for row in rows}
     assert {"support.household", "support.child", "support.legalorder", "support.assessment"} <= models
     child_rows = [row for rows in data["records"].values() for row in rows if row["model"] == "support.child"]
-    assert child_rows[0]["history"] and child_rows[0]["history"][0]["change"] == "created"
+    assert child_rows[0]["history"] and child_rows[0]["history"][0]["change"] == "Child record created"
     assert any(a["by"] == "kent.sw" for a in data["access_log"])
     assert AccessLog.objects.filter(action=AccessAction.EXPORT).count() == 1
 

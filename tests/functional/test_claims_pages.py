@@ -138,7 +138,7 @@ def test_drafting_through_the_pages(client, kent):
     app.refresh_from_db()
     assert app.therapy_total == gbp("1275.00")
     page = client.get(reverse("claims:detail", args=[app.pk])).content.decode()
-    assert "The fund can still pay" in page and "£1275.00 from the fund" in page
+    assert "The fund can still pay" in page and "£1,275.00 from the fund" in page
 
 
 @pytest.mark.parametrize("unit_cost", ["-10", "12.345", "ten pounds", "1e3x"])
@@ -333,7 +333,7 @@ def test_the_rule_changes_page_lists_old_and_new_splits(client, kent, django_ass
         response = client.get(reverse("claims:rechecks"))
     body = response.content.decode()
     # £800 of the child's 2025-26 is already approved: £2,200 of each draft fitted under £3,000, £1,700 under £2,500
-    assert body.count("£2200.00") == 3 and body.count("£1700.00") == 3
+    assert body.count("£2,200.00") == 3 and body.count("£1,700.00") == 3
 
 
 def test_the_report_makes_a_bounded_number_of_queries(client, kent, django_assert_max_num_queries):

@@ -225,7 +225,7 @@ def test_the_detail_page_shows_the_routing_reason_and_history(world):  # type: i
     assert "OTHER-CONTRACT" in body  # the alternative, ranked
     client.post(reverse("commissioning:send", kwargs={"pk": world["draft"].pk}))
     body = client.get(reverse("commissioning:detail", kwargs={"pk": world["draft"].pk})).content.decode()
-    assert "draft to sent by" in body
+    assert "Referral sent to the provider by" in body
 
 
 def test_viewing_a_referral_is_logged_against_the_family(world):  # type: ignore[no-untyped-def]

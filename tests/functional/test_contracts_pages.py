@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from moneyed import Money
 
-from contracts import services, urls
+from contracts import urls
 from contracts.models import ApportionmentRun, ImportBatch, RunStatus, UsageRecord
+from contracts.services.run_spreadsheets import run_spreadsheet_bytes
+from contracts.services.runs import run_calculate, run_create
 from core.jobs import job_create, job_finish
 from organisations.models import Role
 from tests.factories import AuthorityFactory, PartnershipFactory, PartnershipUserFactory, UserFactory
@@ -45,14 +47,14 @@ def world():  # type: ignore[no-untyped-def]
         "bexley_lc": UserFactory(authority=bexley, role=Role.LEAD_COMMISSIONER),
         "raa_lc": PartnershipUserFactory(partnership=partnership, role=Role.LEAD_COMMISSIONER),
     }
-    run = services.run_create(contract=contract, title="2017-18", total_cost=Money("1000.00", "GBP"),
-                              cost_start_date=date(2017, 4, 1), cost_end_date=date(2018, 3, 31), basis="referrals",
-                              usage_start_date=date(2017, 4, 1), usage_end_date=date(2018, 3, 31),
-                              by=users["kent_lc"], now=NOW)
-    run = services.run_calculate(run=run, by=users["kent_lc"], now=NOW)
+    run = run_create(contract=contract, title="2017-18", total_cost=Money("1000.00", "GBP"),
+                     cost_start_date=date(2017, 4, 1), cost_end_date=date(2018, 3, 31), basis="referrals",
+                     usage_start_date=date(2017, 4, 1), usage_end_date=date(2018, 3, 31),
+                     by=users["kent_lc"], now=NOW)
+    run = run_calculate(run=run, by=users["kent_lc"], now=NOW)
     job = job_create(kind="contracts.run_spreadsheet", description="x", by=users["kent_fin"], authority=kent,
                      target=f"contracts.apportionmentrun:{run.pk}")
-    job_finish(job_id=job.pk, content=services.run_spreadsheet_bytes(run=run), filename="run.xlsx")
+    job_finish(job_id=job.pk, content=run_spreadsheet_bytes(run=run), filename="run.xlsx")
     return {"kent": kent, "medway": medway, "bexley": bexley, "contract": contract, "bexley_only": bexley_only,
             "kpi": kpi, "run": run, "job": job, **users}
 
@@ -335,7 +337,7 @@ class TestRunJourney:
         assert "Ready" in job_page.content.decode() and 'http-equiv="refresh"' not in job_page.content.decode()
         download = client.get(reverse("contracts:job_download", args=[to_job.url.rstrip("/").rsplit("/", 1)[1]]))
         body = b"".join(download.streaming_content)
-        assert download["Content-Disposition"].startswith("attachment") and body == services.run_spreadsheet_bytes(
+        assert download["Content-Disposition"].startswith("attachment") and body == run_spreadsheet_bytes(
             run=run)
 
     def test_a_running_job_refreshes_itself_without_javascript(self, client, world):  # type: ignore[no-untyped-def]
@@ -350,10 +352,10 @@ class TestRunJourney:
 class TestListsAndHome:
     def test_the_run_list_takes_a_fixed_number_of_queries(self, client, world, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
         for n in range(5):
-            services.run_create(contract=world["contract"], title=f"extra {n}", total_cost=Money("10.00", "GBP"),
-                                cost_start_date=date(2017, 4, 1), cost_end_date=date(2018, 3, 31),
-                                basis="referrals", usage_start_date=date(2017, 4, 1),
-                                usage_end_date=date(2018, 3, 31), by=world["kent_lc"], now=NOW)
+            run_create(contract=world["contract"], title=f"extra {n}", total_cost=Money("10.00", "GBP"),
+                       cost_start_date=date(2017, 4, 1), cost_end_date=date(2018, 3, 31),
+                       basis="referrals", usage_start_date=date(2017, 4, 1),
+                       usage_end_date=date(2018, 3, 31), by=world["kent_lc"], now=NOW)
         signed_in(client, world["kent_fin"])
         with django_assert_max_num_queries(8):
             page = client.get(reverse("contracts:runs"))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from moneyed import Money
 
 from claims.models.applications import Status
-from contracts import services as contract_services
+from contracts.services.runs import run_approve, run_calculate, run_create
 from core.home import panels_for
 from organisations.models import Role
 from support.models.assessments import ApprovalStatus
@@ -232,13 +232,13 @@ def contracts_world():  # type: ignore[no-untyped-def]
     bexley_finance = UserFactory(authority=bexley, role=Role.FINANCE_OFFICER)
 
     def run(title: str):  # type: ignore[no-untyped-def]
-        created = contract_services.run_create(
+        created = run_create(
             contract=ending, title=title, total_cost=Money("1000.00", "GBP"), cost_start_date=today,
             cost_end_date=today, basis="referrals", usage_start_date=today - timedelta(days=1),
             usage_end_date=today, by=lead, now=NOW)
-        return contract_services.run_calculate(run=created, by=lead, now=NOW)
+        return run_calculate(run=created, by=lead, now=NOW)
 
-    approved = contract_services.run_approve(run=run("Approved split"), by=finance, now=NOW)
+    approved = run_approve(run=run("Approved split"), by=finance, now=NOW)
     run("Waiting split")
     return {"today": today, "lead": lead, "finance": finance, "bexley_finance": bexley_finance,
             "approved": approved, "partnership_lead": PartnershipUserFactory(role=Role.LEAD_COMMISSIONER)}

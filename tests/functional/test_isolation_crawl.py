@@ -83,7 +83,7 @@ def all_pattern_names() -> set[str]:
     def walk(patterns, prefix=""):  # type: ignore[no-untyped-def]
         for p in patterns:
             if isinstance(p, URLResolver):
-                if p.app_name == "admin" or str(p.pattern).startswith("admin/"):
+                if p.app_name in ("admin", "api") or str(p.pattern).startswith(("admin/", "api/")):
                     continue
                 ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
                 walk(p.url_patterns, ns)

@@ -86,7 +86,7 @@ class TestEveryPageNeedsSignIn:
 
 
 class TestHomePerRole:
-    @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.PROVIDER_STAFF])
+    @pytest.mark.parametrize("role", [r for r in Role.values if r not in (Role.PROVIDER_STAFF, Role.API_CLIENT)])
     def test_every_authority_role_has_a_home_page(self, client, role):  # type: ignore[no-untyped-def]
         user = UserFactory(role=role)
         response = signed_in(client, user).get(reverse("home"))

@@ -294,6 +294,6 @@ class TestJourneyByPage:
         assert plan.status == PlanStatus.ACTIVE
         assert str(plan.services.get().estimated_cost.amount) == "2400.50"
         record = c.get(reverse("support:household_detail", args=[household.pk])).content.decode()
-        for step in ("Request SR-", "Assessment: approved", "Notice of proposal: person said they are satisfied",
-                     "Decision: approved", "Support plan: active"):
+        for step in ("Request recorded (SR-", "Assessment approved", "Person said they are satisfied with the notice",
+                     "Decision approved", "Support plan put in place"):
             assert step in record

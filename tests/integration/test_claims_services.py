@@ -12,8 +12,8 @@ from claims.models.fund_rules import ChildYearLimit, FundRuleSet
 from claims.models.invoices import ProviderInvoice
 from claims.models.rechecks import SplitRecheck
 from claims.models.remittances import Remittance, RemittanceLine
-from claims.selectors import queue_counts
-from claims.services.decisions import application_approve, decision_deadline, is_decision_overdue
+from claims.selectors import decision_deadline, is_decision_overdue, queue_counts
+from claims.services.decisions import application_approve
 from claims.services.delivery import application_close, application_confirm_spend, application_start_delivery
 from claims.services.drafting import application_create, application_line_add
 from claims.services.errors import BadAmount, ClaimsError, InvalidTransition, LimitExceeded, NotPermitted, OutsideWindow

@@ -10,8 +10,9 @@ from moneyed import Money
 from openpyxl import load_workbook
 
 from commissioning.services import drafting, responses
-from contracts import services as contract_services
 from contracts.models import UsageMeasure
+from contracts.services.run_spreadsheets import run_spreadsheet_bytes
+from contracts.services.runs import run_approve, run_calculate, run_create
 from organisations.models import Role
 from tests.factories import AuthorityFactory, ProviderUserFactory, UserFactory
 from tests.factories_commissioning import checked_provider, live_contract
@@ -51,19 +52,19 @@ def test_referrals_accepted_feed_the_apportionment_spreadsheet():  # type: ignor
 
     lead = UserFactory(authority=kent, role=Role.LEAD_COMMISSIONER)
     finance = UserFactory(authority=kent, role=Role.FINANCE_OFFICER)
-    run = contract_services.run_create(
+    run = run_create(
         contract=contract, title="Coram 2026-27", total_cost=Money(Decimal("10000.00"), "GBP"),
         cost_start_date=date(2026, 4, 1), cost_end_date=date(2027, 3, 31), basis=UsageMeasure.REFERRALS,
         usage_start_date=date(2026, 4, 1), usage_end_date=date(2026, 11, 30), by=lead, now=at(date(2026, 11, 24)),
     )
-    run = contract_services.run_calculate(run=run, by=lead, now=at(date(2026, 11, 24)))
+    run = run_calculate(run=run, by=lead, now=at(date(2026, 11, 24)))
     shares = {line.authority_name: line.amount for line in run.lines.all()}
     # weights 3 : 1 : 1 of £10,000 -> £6,000, £2,000, £2,000
     assert shares == {"Kent": Money("6000.00", "GBP"), "Medway": Money("2000.00", "GBP"),
                       "Bexley": Money("2000.00", "GBP")}
-    run = contract_services.run_approve(run=run, by=finance, now=at(date(2026, 11, 24)))
+    run = run_approve(run=run, by=finance, now=at(date(2026, 11, 24)))
 
-    workbook = load_workbook(io.BytesIO(contract_services.run_spreadsheet_bytes(run=run)))
+    workbook = load_workbook(io.BytesIO(run_spreadsheet_bytes(run=run)))
     cells = {name: [str(c.value) for row in workbook[name].iter_rows() for c in row if c.value is not None]
              for name in workbook.sheetnames}
     summary = " ".join(cells[workbook.sheetnames[0]])

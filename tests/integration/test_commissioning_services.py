@@ -339,7 +339,7 @@ class TestSpotPurchase:
     def test_needs_an_approved_provider_in_date(self, world):  # type: ignore[no-untyped-def]
         referral = self.referral(world)
         for provider, message in [(checked_provider(approved=False), "approved-provider list"),
-                                  (checked_provider(valid_until=date(2026, 11, 23)), "lapsed on 24 Nov 2026")]:
+                                  (checked_provider(valid_until=date(2026, 11, 23)), "lapsed on 24 November 2026")]:
             with pytest.raises(SpotPurchaseError, match=message):
                 spot_purchases.spot_purchase_request(referral=referral, provider=provider, justification="Nearest",
                                                estimated_cost=Money("900", "GBP"), by=world["worker"], now=NOW)

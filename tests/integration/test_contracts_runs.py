@@ -8,8 +8,14 @@ import pytest
 from django.db import IntegrityError
 from moneyed import Money
 
-from contracts import services
+import contracts.services.runs
+from contracts.apportionment import exact_shares
 from contracts.models import ApportionmentRun, ApportionmentRunStatusChange, RunStatus, UsageRecord
+from contracts.services.errors import InvalidTransition
+from contracts.services.register import contract_update
+from contracts.services.run_spreadsheets import run_spreadsheet_bytes
+from contracts.services.runs import RunError, run_approve, run_calculate, run_create, run_recharge
+from contracts.tasks import run_spreadsheet_request
 from ledger.models import Account, AccountCode, Entry, Transaction
 from ledger.selectors import balance
 from organisations.models import Role
@@ -47,7 +53,7 @@ def make_run(world, **extra):  # type: ignore[no-untyped-def]
               "basis_label": "adoptions 2012-15", "basis_contracts": [world["history"]],
               "usage_start_date": date(2012, 4, 1), "usage_end_date": date(2015, 3, 31), "by": world["maker"],
               "now": NOW, **extra}
-    return services.run_create(**kwargs)
+    return run_create(**kwargs)
 
 
 def sheet_usage(run):  # type: ignore[no-untyped-def]
@@ -61,7 +67,7 @@ def sheet_usage(run):  # type: ignore[no-untyped-def]
 
 class TestCalculate:
     def test_splits_by_usage_and_explains_each_line(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        run = run_calculate(run=make_run(world), by=world["maker"], now=NOW)
         lines = {line.authority_name: line for line in run.lines.all()}
         assert {k: v.amount for k, v in lines.items()} == {
             "Kent": gbp("526173.17"), "Medway": gbp("140720.73"), "Bexley": gbp("85656.10")
@@ -80,8 +86,8 @@ class TestCalculate:
                            measure="children", quantity=Decimal("2.50"), source_key="late:1")
         UsageRecordFactory(contract=world["history"], authority=world["medway"], usage_date=date(2012, 5, 1),
                            measure="children", quantity=Decimal("0.25"), source_key="late:2")
-        run = services.run_calculate(run=make_run(world, basis_contracts=[world["history"], other]),
-                                     by=world["maker"], now=NOW)
+        run = run_calculate(run=make_run(world, basis_contracts=[world["history"], other]),
+                            by=world["maker"], now=NOW)
         frozen = sheet_usage(run)
         expected = sorted(
             UsageRecord.objects.filter(measure="children").values_list(
@@ -93,17 +99,17 @@ class TestCalculate:
         assert run.inputs["usage_records"] == 8 and run.weight_total == Decimal("617.75")
 
     def test_a_recalculation_replaces_the_frozen_lines(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        run = run_calculate(run=make_run(world), by=world["maker"], now=NOW)
         UsageRecordFactory(contract=world["history"], authority=world["bexley"], usage_date=date(2014, 1, 1),
                            measure="children", quantity=Decimal(5))
-        run = services.run_calculate(run=run, by=world["maker"], now=NOW)
+        run = run_calculate(run=run, by=world["maker"], now=NOW)
         assert len(sheet_usage(run)) == 7 and run.inputs["usage_records"] == 7
         assert run.usage_watermark == UsageRecord.objects.order_by("-id").values_list("id", flat=True)[0]
         assert not run.usage_lines.exists()  # nothing copied: the sheet reads the records up to the watermark
 
     def test_a_fixed_share_is_split_equally_first(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world, total_cost=gbp("1000.00"), fixed_share_percent=Decimal(20)),
-                                     by=world["maker"], now=NOW)
+        run = run_calculate(run=make_run(world, total_cost=gbp("1000.00"), fixed_share_percent=Decimal(20)),
+                            by=world["maker"], now=NOW)
         lines = {line.authority_name: line for line in run.lines.all()}
         assert sum((line.fixed_amount for line in lines.values()), gbp("0")) == gbp("200.00")
         assert sum((line.amount for line in lines.values()), gbp("0")) == gbp("1000.00")
@@ -112,15 +118,15 @@ class TestCalculate:
     def test_usage_outside_the_period_or_of_another_measure_does_not_count(self, world):  # type: ignore[no-untyped-def]
         UsageRecordFactory(contract=world["history"], authority=world["medway"], usage_date=date(2015, 3, 31),
                            measure="referrals", quantity=Decimal(1000))
-        run = services.run_calculate(run=make_run(world, usage_end_date=date(2014, 3, 31)), by=None, now=NOW)
+        run = run_calculate(run=make_run(world, usage_end_date=date(2014, 3, 31)), by=None, now=NOW)
         assert {line.authority_name: line.weight for line in run.lines.all()} == {
             "Kent": Decimal("429.00"), "Medway": Decimal("114.00"), "Bexley": Decimal("69.00")
         }
 
     def test_no_usage_at_all_is_refused(self, world):  # type: ignore[no-untyped-def]
         run = make_run(world, usage_start_date=date(2010, 1, 1), usage_end_date=date(2010, 12, 31))
-        with pytest.raises(services.RunError, match="nothing to share by"):
-            services.run_calculate(run=run, by=None, now=NOW)
+        with pytest.raises(RunError, match="nothing to share by"):
+            run_calculate(run=run, by=None, now=NOW)
         assert ApportionmentRun.objects.get(pk=run.pk).status == RunStatus.DRAFT
 
     @pytest.mark.parametrize(
@@ -136,54 +142,54 @@ class TestCalculate:
         ],
     )
     def test_bad_inputs_are_refused(self, world, change, message):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.RunError, match=message):
+        with pytest.raises(RunError, match=message):
             make_run(world, **change)
         assert not ApportionmentRun.objects.exists()
 
 
 class TestApproveAndFreeze:
     def test_the_calculator_cannot_approve_their_own_run(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
-        with pytest.raises(services.InvalidTransition, match="Someone other"):
-            services.run_approve(run=run, by=world["maker"], now=NOW)
-        services.run_approve(run=run, by=world["checker"], now=NOW)
+        run = run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        with pytest.raises(InvalidTransition, match="Someone other"):
+            run_approve(run=run, by=world["maker"], now=NOW)
+        run_approve(run=run, by=world["checker"], now=NOW)
         steps = list(ApportionmentRunStatusChange.objects.filter(run=run).values_list("from_status", "to_status"))
         assert steps == [("", "draft"), ("draft", "calculated"), ("calculated", "approved")]
 
     def test_the_person_who_set_up_the_run_cannot_approve_it_either(self, world):  # type: ignore[no-untyped-def]
         """The maker sets the cost and the basis; a second person calculates: the maker still cannot approve."""
         calculator = UserFactory(authority=world["kent"], role=Role.FINANCE_OFFICER)
-        run = services.run_calculate(run=make_run(world), by=calculator, now=NOW)
-        with pytest.raises(services.InvalidTransition, match="set up and calculated"):
-            services.run_approve(run=run, by=world["maker"], now=NOW)
-        assert services.run_approve(run=run, by=world["checker"], now=NOW).status == "approved"
+        run = run_calculate(run=make_run(world), by=calculator, now=NOW)
+        with pytest.raises(InvalidTransition, match="set up and calculated"):
+            run_approve(run=run, by=world["maker"], now=NOW)
+        assert run_approve(run=run, by=world["checker"], now=NOW).status == "approved"
 
     def test_a_run_the_system_calculated_is_calculated_by_a_person_before_approval(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world, by=None), by=None, now=NOW)
-        with pytest.raises(services.InvalidTransition, match="calculate it again"):
-            services.run_approve(run=run, by=world["checker"], now=NOW)
-        run = services.run_calculate(run=run, by=world["maker"], now=NOW)
-        assert services.run_approve(run=run, by=world["checker"], now=NOW).status == "approved"
+        run = run_calculate(run=make_run(world, by=None), by=None, now=NOW)
+        with pytest.raises(InvalidTransition, match="calculate it again"):
+            run_approve(run=run, by=world["checker"], now=NOW)
+        run = run_calculate(run=run, by=world["maker"], now=NOW)
+        assert run_approve(run=run, by=world["checker"], now=NOW).status == "approved"
 
     def test_an_approved_run_is_frozen(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
-        run = services.run_approve(run=run, by=world["checker"], now=NOW)
+        run = run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        run = run_approve(run=run, by=world["checker"], now=NOW)
         before = list(run.lines.values_list("authority_name", "weight", "amount"))
         UsageRecordFactory(contract=world["history"], authority=world["bexley"], usage_date=date(2014, 1, 1),
                            measure="children", quantity=Decimal(500))
-        with pytest.raises(services.InvalidTransition, match="frozen"):
-            services.run_calculate(run=run, by=world["maker"], now=NOW)
+        with pytest.raises(InvalidTransition, match="frozen"):
+            run_calculate(run=run, by=world["maker"], now=NOW)
         assert list(run.lines.values_list("authority_name", "weight", "amount")) == before
 
     def test_a_backdated_record_added_after_approval_changes_neither_sheet_nor_figures(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
-        run = services.run_approve(run=run, by=world["checker"], now=NOW)
+        run = run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        run = run_approve(run=run, by=world["checker"], now=NOW)
         before = (sheet_usage(run), list(run.lines.values_list("authority_name", "weight", "amount")), run.inputs)
         assert len(before[0]) == 6
         # Inside the usage period, of the run's measure, on its basis contract, by a party: only its id is later.
         UsageRecordFactory(contract=world["history"], authority=world["medway"], usage_date=date(2013, 1, 1),
                            measure="children", quantity=Decimal(40), source_key="backdated:1")
-        services.contract_update(contract=world["history"], by=world["maker"], reference="HIST-RENAMED")
+        contract_update(contract=world["history"], by=world["maker"], reference="HIST-RENAMED")
         run = ApportionmentRun.objects.get(pk=run.pk)
         after = (sheet_usage(run), list(run.lines.values_list("authority_name", "weight", "amount")), run.inputs)
         assert after == before
@@ -192,7 +198,7 @@ class TestApproveAndFreeze:
     def test_a_run_calculated_before_the_watermark_reads_its_frozen_copy(self, world):  # type: ignore[no-untyped-def]
         from contracts.models import ApportionmentUsageLine
 
-        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        run = run_calculate(run=make_run(world), by=world["maker"], now=NOW)
         ApportionmentRun.objects.filter(pk=run.pk).update(usage_watermark=None)
         ApportionmentUsageLine.objects.create(run=run, authority=world["kent"], contract_reference="OLD",
                                               usage_date=date(2013, 6, 1), quantity=Decimal(429), source_key="old:1")
@@ -202,7 +208,7 @@ class TestApproveAndFreeze:
         from django.db import connection
 
         seen: list[str] = []
-        real = services.exact_shares
+        real = exact_shares
 
         def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
             with connection.cursor() as cursor:
@@ -211,8 +217,8 @@ class TestApproveAndFreeze:
                 seen.extend(row[0] for row in cursor.fetchall())
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(services, "exact_shares", spy)
-        services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        monkeypatch.setattr(contracts.services.runs, "exact_shares", spy)
+        run_calculate(run=make_run(world), by=world["maker"], now=NOW)
         assert "ShareLock" in seen
 
 
@@ -248,10 +254,10 @@ class TestUsageIsAppendOnly:
 class TestDraftAndStates:
     def test_a_draft_cannot_be_approved_or_recharged(self, world):  # type: ignore[no-untyped-def]
         run = make_run(world)
-        with pytest.raises(services.InvalidTransition):
-            services.run_approve(run=run, by=world["checker"], now=NOW)
-        with pytest.raises(services.InvalidTransition):
-            services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        with pytest.raises(InvalidTransition):
+            run_approve(run=run, by=world["checker"], now=NOW)
+        with pytest.raises(InvalidTransition):
+            run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
 
     def test_the_database_refuses_an_unknown_state(self, world):  # type: ignore[no-untyped-def]
         run = make_run(world)
@@ -261,11 +267,11 @@ class TestDraftAndStates:
 
 class TestRecharge:
     def approved(self, world, **extra):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world, **extra), by=world["maker"], now=NOW)
-        return services.run_approve(run=run, by=world["checker"], now=NOW)
+        run = run_calculate(run=make_run(world, **extra), by=world["maker"], now=NOW)
+        return run_approve(run=run, by=world["checker"], now=NOW)
 
     def test_posts_each_partners_share_in_the_leads_books(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_recharge(run=self.approved(world), by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        run = run_recharge(run=self.approved(world), by=world["checker"], now=NOW, today=date(2018, 4, 30))
         assert run.status == RunStatus.RECHARGED
         kent, medway, bexley = world["kent"], world["medway"], world["bexley"]
         from_medway = Account.objects.get(authority=kent, code=AccountCode.RECHARGE_RECEIVABLE, counterparty=medway)
@@ -283,23 +289,23 @@ class TestRecharge:
 
     def test_recharging_twice_posts_once(self, world):  # type: ignore[no-untyped-def]
         run = self.approved(world)
-        services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
-        services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
         assert Transaction.objects.count() == 2 and Entry.objects.count() == 4
 
     def test_a_true_up_recharges_only_differences_beyond_the_tolerance(self, world):  # type: ignore[no-untyped-def]
         estimate = self.approved(world, total_cost=gbp("100000.00"))
-        services.run_recharge(run=estimate, by=world["checker"], now=NOW, today=date(2017, 4, 30))
+        run_recharge(run=estimate, by=world["checker"], now=NOW, today=date(2017, 4, 30))
         # The actual cost came in 2% higher for everyone: within 3%, nothing to adjust; a 10% rise is adjusted.
         within = self.approved(world, total_cost=gbp("102000.00"), estimate=estimate, tolerance_percent=Decimal(3))
         assert {line.adjustment for line in within.lines.all()} == {gbp("0.00")}
-        services.run_recharge(run=within, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        run_recharge(run=within, by=world["checker"], now=NOW, today=date(2018, 4, 30))
         assert Transaction.objects.count() == 2
         beyond = self.approved(world, total_cost=gbp("110000.00"), estimate=estimate, tolerance_percent=Decimal(3))
         lines = {line.authority_name: line for line in beyond.lines.all()}
         assert lines["Medway"].adjustment == lines["Medway"].amount - lines["Medway"].estimate_amount
         assert lines["Medway"].adjustment == gbp("1869.92")
-        services.run_recharge(run=beyond, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        run_recharge(run=beyond, by=world["checker"], now=NOW, today=date(2018, 4, 30))
         from_medway = Account.objects.get(authority=world["kent"], code=AccountCode.RECHARGE_RECEIVABLE,
                                           counterparty=world["medway"])
         assert balance(account=from_medway) == gbp("18699.19") + gbp("1869.92")
@@ -307,8 +313,8 @@ class TestRecharge:
 
 class TestSpreadsheet:
     def approved(self, world):  # type: ignore[no-untyped-def]
-        run = services.run_calculate(run=make_run(world), by=world["maker"], now=NOW)
-        return services.run_approve(run=run, by=world["checker"], now=NOW)
+        run = run_calculate(run=make_run(world), by=world["maker"], now=NOW)
+        return run_approve(run=run, by=world["checker"], now=NOW)
 
     def test_reopened_the_stored_values_and_totals_equal_the_run(self, world):  # type: ignore[no-untyped-def]
         import io
@@ -316,7 +322,7 @@ class TestSpreadsheet:
         import openpyxl
 
         run = self.approved(world)
-        book = openpyxl.load_workbook(io.BytesIO(services.run_spreadsheet_bytes(run=run)))
+        book = openpyxl.load_workbook(io.BytesIO(run_spreadsheet_bytes(run=run)))
         summary = book["Summary"]
         lines = list(run.lines.order_by("position"))
         assert [summary[f"A{13 + i}"].value for i in range(3)] == [line.authority_name for line in lines]
@@ -335,27 +341,27 @@ class TestSpreadsheet:
 
     def test_an_approved_run_rebuilds_byte_for_byte_even_after_recharge(self, world):  # type: ignore[no-untyped-def]
         run = self.approved(world)
-        first = services.run_spreadsheet_bytes(run=run)
+        first = run_spreadsheet_bytes(run=run)
         world["medway"].name = "Medway Council (renamed)"
         world["medway"].save()
         UsageRecordFactory(contract=world["history"], authority=world["bexley"], usage_date=date(2014, 1, 1),
                            measure="children", quantity=Decimal(500))
-        run = services.run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
-        assert services.run_spreadsheet_bytes(run=ApportionmentRun.objects.get(pk=run.pk)) == first
+        run = run_recharge(run=run, by=world["checker"], now=NOW, today=date(2018, 4, 30))
+        assert run_spreadsheet_bytes(run=ApportionmentRun.objects.get(pk=run.pk)) == first
 
     def test_the_task_builds_it_on_a_job_and_keeps_the_file(self, world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
         from core.models import BackgroundJob, JobStatus
 
         run = self.approved(world)
         with django_capture_on_commit_callbacks(execute=True):
-            job = services.run_spreadsheet_request(run=run, by=world["checker"])
+            job = run_spreadsheet_request(run=run, by=world["checker"])
         job = BackgroundJob.objects.get(pk=job.pk)
         assert job.status == JobStatus.SUCCEEDED and job.percent == 100
         assert job.progress_total == 6 and job.target == f"contracts.apportionmentrun:{run.pk}"
         assert job.result_name == f"apportionment-CAFIS-run-{run.pk}.xlsx"
         with job.result_file.open("rb") as handle:
-            assert handle.read() == services.run_spreadsheet_bytes(run=run)
+            assert handle.read() == run_spreadsheet_bytes(run=run)
 
     def test_a_draft_has_no_spreadsheet(self, world):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.RunError, match="Calculate"):
-            services.run_spreadsheet_request(run=make_run(world), by=None)
+        with pytest.raises(RunError, match="Calculate"):
+            run_spreadsheet_request(run=make_run(world), by=None)

@@ -7,8 +7,18 @@ import pytest
 from django.db import IntegrityError
 from moneyed import Money
 
-from contracts import selectors, services
+from contracts import selectors
 from contracts.models import Contract, ContractStatus, ContractStatusChange, Pricing, ProcurementRoute, UsageRecord
+from contracts.services.errors import ContractError, InvalidTransition
+from contracts.services.monitoring import kpi_return_record
+from contracts.services.register import (
+    contract_activate,
+    contract_create,
+    contract_expire,
+    contract_extend,
+    contract_terminate,
+)
+from contracts.services.usage import InvalidUsage, usage_record
 from support.models import ServiceType
 from tests.factories import AuthorityFactory, ProviderFactory, RegistrationCheckFactory, UserFactory
 from tests.factories_contracts import (
@@ -38,16 +48,16 @@ class TestUsageRecord:
         kwargs = {"contract": world["contract"], "authority": world["medway"], "usage_date": date(2016, 5, 1),
                   "measure": "referrals", "quantity": Decimal(1), "source_key": "commissioning.referral:42:accepted",
                   "by": world["user"]}
-        first, created = services.usage_record(**kwargs)
-        again, created_again = services.usage_record(**{**kwargs, "quantity": Decimal(5)})
+        first, created = usage_record(**kwargs)
+        again, created_again = usage_record(**{**kwargs, "quantity": Decimal(5)})
         assert created and not created_again
         assert again.pk == first.pk and again.quantity == Decimal("1.00")
         assert UsageRecord.objects.count() == 1
 
     def test_the_same_source_may_count_another_measure(self, world):  # type: ignore[no-untyped-def]
         for measure in ("sessions", "hours"):
-            services.usage_record(contract=world["contract"], authority=world["kent"], usage_date=date(2016, 5, 1),
-                                  measure=measure, quantity=Decimal("1.5"), source_key="commissioning.session:7")
+            usage_record(contract=world["contract"], authority=world["kent"], usage_date=date(2016, 5, 1),
+                         measure=measure, quantity=Decimal("1.5"), source_key="commissioning.session:7")
         assert UsageRecord.objects.filter(source_key="commissioning.session:7").count() == 2
 
     @pytest.mark.parametrize(
@@ -65,14 +75,14 @@ class TestUsageRecord:
     def test_refuses_bad_facts(self, world, change, message):  # type: ignore[no-untyped-def]
         kwargs = {"contract": world["contract"], "authority": world["kent"], "usage_date": date(2016, 5, 1),
                   "measure": "referrals", "quantity": Decimal(1), "source_key": "x:1", **change}
-        with pytest.raises(services.InvalidUsage, match=message):
-            services.usage_record(**kwargs)
+        with pytest.raises(InvalidUsage, match=message):
+            usage_record(**kwargs)
         assert not UsageRecord.objects.exists()
 
     def test_refuses_an_authority_that_is_not_a_party(self, world):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.InvalidUsage, match="not a party"):
-            services.usage_record(contract=world["contract"], authority=world["other"], usage_date=date(2016, 5, 1),
-                                  measure="referrals", quantity=Decimal(1), source_key="x:1")
+        with pytest.raises(InvalidUsage, match="not a party"):
+            usage_record(contract=world["contract"], authority=world["other"], usage_date=date(2016, 5, 1),
+                         measure="referrals", quantity=Decimal(1), source_key="x:1")
 
     def test_the_database_refuses_a_negative_quantity_written_around_the_service(self, world):  # type: ignore[no-untyped-def]
         with pytest.raises(IntegrityError):
@@ -113,7 +123,7 @@ class TestLifecycle:
         user = world["user"]
         therapy = [ServiceType.objects.create(code=f"zz-test-{n}", name=f"Zz test therapy {n}", category="therapy")
                    for n in (1, 2)]
-        contract = services.contract_create(
+        contract = contract_create(
             by=user, now=NOW, reference="KCC-1", title="Post-adoption support", provider=ProviderFactory(),
             lead_authority=world["kent"], procurement_route=ProcurementRoute.BLOCK, pricing=Pricing.BLOCK_SUM,
             start_date=date(2024, 4, 1), end_date=date(2026, 3, 31), total_value=Money("100000.00", "GBP"),
@@ -121,41 +131,41 @@ class TestLifecycle:
         )
         assert set(contract.parties.all()) == {world["kent"], world["medway"]}
         assert set(contract.elements.get().service_types.all()) == set(therapy)
-        services.contract_activate(contract=contract, by=user, now=NOW)
+        contract_activate(contract=contract, by=user, now=NOW)
         option = ExtensionOptionFactory(contract=contract, length_months=6, decision_by_date=date(2026, 1, 31))
-        contract = services.contract_extend(contract=contract, option=option, by=user, today=date(2026, 1, 10),
-                                            now=NOW)
+        contract = contract_extend(contract=contract, option=option, by=user, today=date(2026, 1, 10),
+                                   now=NOW)
         assert contract.status == ContractStatus.EXTENDED
         assert contract.end_date == date(2026, 9, 30) and contract.original_end_date == date(2026, 3, 31)
-        with pytest.raises(services.InvalidTransition, match="taken up"):
-            services.contract_extend(contract=contract, option=option, by=user, today=date(2026, 1, 10), now=NOW)
-        with pytest.raises(services.InvalidTransition, match="runs to"):
-            services.contract_expire(contract=contract, by=user, today=date(2026, 9, 30), now=NOW)
-        services.contract_expire(contract=contract, by=user, today=date(2026, 10, 1), now=NOW)
+        with pytest.raises(InvalidTransition, match="taken up"):
+            contract_extend(contract=contract, option=option, by=user, today=date(2026, 1, 10), now=NOW)
+        with pytest.raises(InvalidTransition, match="runs to"):
+            contract_expire(contract=contract, by=user, today=date(2026, 9, 30), now=NOW)
+        contract_expire(contract=contract, by=user, today=date(2026, 10, 1), now=NOW)
         steps = list(ContractStatusChange.objects.filter(contract=contract).values_list("from_status", "to_status"))
         assert steps == [("", "planned"), ("planned", "active"), ("active", "extended"), ("extended", "expired")]
         assert all(c.changed_by == user for c in ContractStatusChange.objects.filter(contract=contract))
 
     def test_an_expired_contract_cannot_be_activated_or_terminated(self, world):  # type: ignore[no-untyped-def]
         contract = ContractFactory(status=ContractStatus.EXPIRED)
-        with pytest.raises(services.InvalidTransition):
-            services.contract_activate(contract=contract, by=None, now=NOW)
-        with pytest.raises(services.InvalidTransition):
-            services.contract_terminate(contract=contract, by=None, today=date(2017, 1, 1), now=NOW, reason="x")
+        with pytest.raises(InvalidTransition):
+            contract_activate(contract=contract, by=None, now=NOW)
+        with pytest.raises(InvalidTransition):
+            contract_terminate(contract=contract, by=None, today=date(2017, 1, 1), now=NOW, reason="x")
         assert Contract.objects.get(pk=contract.pk).status == ContractStatus.EXPIRED
 
     def test_a_late_extension_decision_is_refused(self, world):  # type: ignore[no-untyped-def]
         option = ExtensionOptionFactory(contract=world["contract"], decision_by_date=date(2017, 12, 31))
-        with pytest.raises(services.InvalidTransition, match="due by"):
-            services.contract_extend(contract=world["contract"], option=option, by=None, today=date(2018, 1, 1),
-                                     now=NOW)
+        with pytest.raises(InvalidTransition, match="due by"):
+            contract_extend(contract=world["contract"], option=option, by=None, today=date(2018, 1, 1),
+                            now=NOW)
 
     def test_terminating_early_ends_the_contract_that_day(self, world):  # type: ignore[no-untyped-def]
-        contract = services.contract_terminate(contract=world["contract"], by=world["user"], today=date(2017, 6, 30),
-                                               now=NOW, reason="Provider withdrew")
+        contract = contract_terminate(contract=world["contract"], by=world["user"], today=date(2017, 6, 30),
+                                      now=NOW, reason="Provider withdrew")
         assert contract.status == ContractStatus.TERMINATED and contract.end_date == date(2017, 6, 30)
-        with pytest.raises(services.InvalidTransition, match="reason"):
-            services.contract_terminate(contract=contract, by=None, today=date(2017, 6, 30), now=NOW, reason=" ")
+        with pytest.raises(InvalidTransition, match="reason"):
+            contract_terminate(contract=contract, by=None, today=date(2017, 6, 30), now=NOW, reason=" ")
 
     def test_the_database_refuses_an_unknown_status(self, world):  # type: ignore[no-untyped-def]
         with pytest.raises(IntegrityError):
@@ -163,11 +173,11 @@ class TestLifecycle:
 
     def test_kpi_returns_are_recorded_once_per_quarter(self, world):  # type: ignore[no-untyped-def]
         kpi = KpiFactory(contract=world["contract"])
-        services.kpi_return_record(kpi=kpi, financial_year=2016, quarter=1, value=Decimal("85"),
-                                   submitted_date=date(2016, 7, 10), by=world["user"])
-        again = services.kpi_return_record(kpi=kpi, financial_year=2016, quarter=1, value=Decimal("91.5"),
-                                           submitted_date=date(2016, 7, 12), by=world["user"])
+        kpi_return_record(kpi=kpi, financial_year=2016, quarter=1, value=Decimal("85"),
+                          submitted_date=date(2016, 7, 10), by=world["user"])
+        again = kpi_return_record(kpi=kpi, financial_year=2016, quarter=1, value=Decimal("91.5"),
+                                  submitted_date=date(2016, 7, 12), by=world["user"])
         assert kpi.returns.count() == 1 and again.value == Decimal("91.50")
-        with pytest.raises(services.ContractError):
-            services.kpi_return_record(kpi=kpi, financial_year=2016, quarter=5, value=Decimal(1),
-                                       submitted_date=date(2016, 7, 12), by=None)
+        with pytest.raises(ContractError):
+            kpi_return_record(kpi=kpi, financial_year=2016, quarter=5, value=Decimal(1),
+                              submitted_date=date(2016, 7, 12), by=None)

@@ -12,8 +12,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contracts import services
+import contracts.services.usage_import
 from contracts.models import Contract, ImportBatch, UsageRecord
+from contracts.services.errors import ContractError
+from contracts.services.usage_import import ImportRefused, usage_import
 from tests.factories import AuthorityFactory, UserFactory
 from tests.factories_contracts import NOW, ActiveContractFactory
 
@@ -32,8 +34,8 @@ def world():  # type: ignore[no-untyped-def]
 
 
 def run(world, text: str, *, dry_run: bool, name: str = "usage.csv", contracts=None):  # type: ignore[no-untyped-def]
-    return services.usage_import(content=text.encode(), file_name=name, by=world["user"], now=NOW, dry_run=dry_run,
-                                 contracts=contracts)
+    return usage_import(content=text.encode(), file_name=name, by=world["user"], now=NOW, dry_run=dry_run,
+                        contracts=contracts)
 
 
 GOOD = HEADER + (
@@ -84,8 +86,8 @@ class TestUsageImport:
         sheet.append(["CAFIS-2016", "bexley", date(2016, 4, 6), "sessions", 1.5])
         buffer = io.BytesIO()
         book.save(buffer)
-        report = services.usage_import(content=buffer.getvalue(), file_name="usage.xlsx", by=world["user"], now=NOW,
-                                       dry_run=False)
+        report = usage_import(content=buffer.getvalue(), file_name="usage.xlsx", by=world["user"], now=NOW,
+                              dry_run=False)
         assert report.ok and report.new_rows == 2
         assert sorted(UsageRecord.objects.values_list("quantity", flat=True)) == [Decimal("1.50"), Decimal("3.00")]
 
@@ -110,7 +112,7 @@ class TestUsageImport:
         for words in ("no contract “NOPE-1”", "no authority “atlantis”", "negative", "outside contract CAFIS-2016",
                       "not a party", "not a date", "not a usage measure", "not a number"):
             assert words in messages
-        with pytest.raises(services.ImportRefused) as refused:
+        with pytest.raises(ImportRefused) as refused:
             run(world, text, dry_run=False)
         assert refused.value.report.problems == preview.problems
         assert not UsageRecord.objects.exists() and not ImportBatch.objects.exists()
@@ -127,15 +129,15 @@ class TestUsageImport:
         ],
     )
     def test_wrong_columns_are_refused_before_any_row(self, world, text, message):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.ContractError, match=message):
+        with pytest.raises(ContractError, match=message):
             run(world, text, dry_run=False)
         assert not UsageRecord.objects.exists() and not ImportBatch.objects.exists()
 
     def test_a_file_that_is_not_csv_or_excel_is_refused(self, world):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.ContractError, match="CSV file"):
+        with pytest.raises(ContractError, match="CSV file"):
             run(world, GOOD, dry_run=True, name="usage.pdf")
-        with pytest.raises(services.ContractError, match="could not be read"):
-            services.usage_import(content=b"not a zip", file_name="u.xlsx", by=None, now=NOW, dry_run=True)
+        with pytest.raises(ContractError, match="could not be read"):
+            usage_import(content=b"not a zip", file_name="u.xlsx", by=None, now=NOW, dry_run=True)
 
     def test_a_contract_the_user_cannot_see_is_unknown(self, world):  # type: ignore[no-untyped-def]
         report = run(world, GOOD, dry_run=True, contracts=Contract.objects.none())
@@ -147,17 +149,17 @@ class TestUsageImport:
         """Usage is what apportionment weighs: Medway's officer (a party; Kent leads) may record Medway's usage,
         not Kent's or Bexley's; Kent's officer, the lead, records every party's."""
         medway_officer = UserFactory(authority=world["medway"])
-        report = services.usage_import(content=GOOD.encode(), file_name="usage.csv", by=medway_officer, now=NOW,
-                                       dry_run=True)
+        report = usage_import(content=GOOD.encode(), file_name="usage.csv", by=medway_officer, now=NOW,
+                              dry_run=True)
         assert [(p.row, p.column) for p in report.problems] == [(2, "authority"), (4, "authority")]
         assert "Kent Council leads contract CAFIS-2016" in report.problems[0].message
-        with pytest.raises(services.ImportRefused):
-            services.usage_import(content=GOOD.encode(), file_name="usage.csv", by=medway_officer, now=NOW,
-                                  dry_run=False)
+        with pytest.raises(ImportRefused):
+            usage_import(content=GOOD.encode(), file_name="usage.csv", by=medway_officer, now=NOW,
+                         dry_run=False)
         assert not UsageRecord.objects.exists()
         own = HEADER + "CAFIS-2016,medway,2016-05-06,referrals,1\n"
-        assert services.usage_import(content=own.encode(), file_name="own.csv", by=medway_officer, now=NOW,
-                                     dry_run=False).new_rows == 1
+        assert usage_import(content=own.encode(), file_name="own.csv", by=medway_officer, now=NOW,
+                            dry_run=False).new_rows == 1
         assert run(world, GOOD, dry_run=True).ok
 
 def many_rows(count: int, *, bad_at: int | None = None) -> str:
@@ -170,7 +172,7 @@ def many_rows(count: int, *, bad_at: int | None = None) -> str:
 
 class TestUsageImportInChunks:
     def test_rows_over_several_chunks_are_all_written_once(self, world, monkeypatch):  # type: ignore[no-untyped-def]
-        monkeypatch.setattr(services, "IMPORT_CHUNK", 4)
+        monkeypatch.setattr(contracts.services.usage_import, "IMPORT_CHUNK", 4)
         report = run(world, many_rows(11), dry_run=False)
         assert report.ok and report.total_rows == 11 and report.new_rows == 11
         batch = ImportBatch.objects.get()
@@ -182,8 +184,8 @@ class TestUsageImportInChunks:
         assert again.new_rows == 0 and again.unchanged_rows == 11 and UsageRecord.objects.count() == 11
 
     def test_a_bad_row_in_a_later_chunk_leaves_nothing_written(self, world, monkeypatch):  # type: ignore[no-untyped-def]
-        monkeypatch.setattr(services, "IMPORT_CHUNK", 4)
-        with pytest.raises(services.ImportRefused) as refused:
+        monkeypatch.setattr(contracts.services.usage_import, "IMPORT_CHUNK", 4)
+        with pytest.raises(ImportRefused) as refused:
             run(world, many_rows(11, bad_at=9), dry_run=False)
         assert [(p.row, p.column) for p in refused.value.report.problems] == [(11, "quantity")]
         assert not UsageRecord.objects.exists() and not ImportBatch.objects.exists()
@@ -206,7 +208,7 @@ class TestUsageImportInChunks:
         assert counts[0] == counts[1]
 
     def test_a_row_wider_than_the_header_is_refused(self, world):  # type: ignore[no-untyped-def]
-        with pytest.raises(services.ContractError, match="could not be read as CSV"):
+        with pytest.raises(ContractError, match="could not be read as CSV"):
             run(world, HEADER + "CAFIS-2016,kent,2016-04-05,referrals,3,extra\n", dry_run=True)
 
     def test_a_quantity_with_three_places_is_refused(self, world):  # type: ignore[no-untyped-def]

@@ -14,9 +14,10 @@ import openpyxl
 import pytest
 from moneyed import Money
 
-from contracts import services as contracts
 from contracts.resources import ContractResource, UsageExportResource
 from contracts.selectors import usage_export_rows
+from contracts.services.run_spreadsheets import run_spreadsheet_bytes
+from contracts.services.runs import run_calculate, run_create
 from contracts.spreadsheets import write_usage_workbook
 from tests.factories import AuthorityFactory, UserFactory
 from tests.factories_contracts import NOW, ActiveContractFactory, UsageRecordFactory
@@ -74,13 +75,13 @@ def hostile() -> dict[str, Any]:
 
 
 def test_the_apportionment_spreadsheet_neutralises_every_text_cell(hostile):
-    run = contracts.run_create(
+    run = run_create(
         contract=hostile["contract"], title=DANGEROUS[2], total_cost=Money(Decimal("752550.00"), "GBP"),
         cost_start_date=date(2016, 4, 1), cost_end_date=date(2018, 3, 31), basis="children",
         basis_label=DANGEROUS[4], basis_contracts=[hostile["history"]], usage_start_date=date(2012, 4, 1),
         usage_end_date=date(2015, 3, 31), by=hostile["maker"], now=NOW)
-    run = contracts.run_calculate(run=run, by=hostile["maker"], now=NOW)
-    content = contracts.run_spreadsheet_bytes(run=run)
+    run = run_calculate(run=run, by=hostile["maker"], now=NOW)
+    content = run_spreadsheet_bytes(run=run)
     seeded = [*DANGEROUS, "=Kent Council", "+Medway Council", "@Bexley Council", "=CAFIS", "-HIST"]
     assert assert_neutralised(content, seeded) >= 3
     numbers = [v for _, _, v, kind in text_cells(content) if kind == "n"]

@@ -82,18 +82,18 @@ def _apportionment_run(world: World) -> None:
 
     from djmoney.money import Money
 
-    from contracts import services
     from contracts.models import Contract
+    from contracts.services.runs import run_calculate, run_create
 
     contract = Contract.objects.filter(lead_authority=world.authority).order_by("id").first()
     now = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-    run = services.run_create(
+    run = run_create(
         contract=contract, title="Query-count run", total_cost=Money(Decimal("9000.00"), "GBP"),
         cost_start_date=date(2025, 4, 1), cost_end_date=date(2026, 3, 31), basis="sessions",
         usage_start_date=date(2016, 4, 1), usage_end_date=date(2026, 11, 1), by=world.user("finance_officer"),
         now=now,
     )
-    services.run_calculate(run=run, by=world.user("finance_officer"), now=now)
+    run_calculate(run=run, by=world.user("finance_officer"), now=now)
 
 
 # ---------------------------------------------------------------------------------------------- list pages

@@ -25,8 +25,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app
-from contracts import services
 from contracts.models import ApportionmentRun, ApportionmentRunStatusChange, RunStatus
+from contracts.services.runs import run_approve, run_calculate, run_create
 from contracts.tasks import recharge_run
 from ledger.models import Account, AccountCode, Entry, Transaction
 from ledger.selectors import balance
@@ -98,12 +98,12 @@ def approved_run() -> ApportionmentRun:
                            quantity=Decimal(count))
     from moneyed import Money
 
-    run = services.run_create(contract=contract, title="CAFIS 2016-18", total_cost=Money(Decimal("752550.00"), "GBP"),
-                              cost_start_date=date(2016, 4, 1), cost_end_date=date(2018, 3, 31), basis="children",
-                              basis_label="adoptions 2012-15", basis_contracts=[history],
-                              usage_start_date=date(2012, 4, 1), usage_end_date=date(2015, 3, 31), by=maker, now=NOW)
-    run = services.run_calculate(run=run, by=maker, now=NOW)
-    run = services.run_approve(run=run, by=checker, now=NOW)
+    run = run_create(contract=contract, title="CAFIS 2016-18", total_cost=Money(Decimal("752550.00"), "GBP"),
+                     cost_start_date=date(2016, 4, 1), cost_end_date=date(2018, 3, 31), basis="children",
+                     basis_label="adoptions 2012-15", basis_contracts=[history],
+                     usage_start_date=date(2012, 4, 1), usage_end_date=date(2015, 3, 31), by=maker, now=NOW)
+    run = run_calculate(run=run, by=maker, now=NOW)
+    run = run_approve(run=run, by=checker, now=NOW)
     run.checker = checker  # type: ignore[attr-defined]
     return run
 

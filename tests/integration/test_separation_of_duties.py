@@ -21,7 +21,9 @@ from claims.services.remittances import remittance_import
 from claims.services.submission import application_manager_approve, application_send_to_manager
 from commissioning.services import spot_purchases
 from commissioning.services.errors import SpotPurchaseError
-from contracts import services as contracts
+from contracts.services.errors import ContractError
+from contracts.services.errors import InvalidTransition as ContractInvalidTransition
+from contracts.services.runs import run_approve, run_calculate, run_create, run_recharge
 from ledger import services as ledger
 from ledger.models import AccountCode, Transaction
 from organisations.models import Role
@@ -109,8 +111,8 @@ class TestNobodyApprovesTheirOwnWork:
 
     def test_whoever_calculated_an_apportionment_cannot_approve_it(self, kent):
         run = _calculated_run(kent, by=kent.finance)
-        message = refused(contracts.InvalidTransition, lambda: contracts.run_approve(run=run, by=kent.finance,
-                                                                                     now=NOW))
+        message = refused(ContractInvalidTransition, lambda: run_approve(run=run, by=kent.finance,
+                                                                 now=NOW))
         assert "Someone other than" in message
 
 
@@ -173,8 +175,8 @@ class TestSocialWorkersCannotMoveMoney:
 
     def test_recharging_an_apportionment(self, kent):
         maker = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
-        run = contracts.run_approve(run=_calculated_run(kent, by=maker), by=kent.finance, now=NOW)
-        message = refused(contracts.InvalidTransition, lambda: contracts.run_recharge(
+        run = run_approve(run=_calculated_run(kent, by=maker), by=kent.finance, now=NOW)
+        message = refused(ContractInvalidTransition, lambda: run_recharge(
             run=run, by=kent.social_worker, now=NOW, today=date(2018, 4, 30)))
         assert "finance officer" in message
 
@@ -240,8 +242,8 @@ class TestOnlyMoneyRolesPost:
 
         def recharge(by: Any) -> Any:
             maker = UserFactory(role=Role.FINANCE_OFFICER, authority=kent.authority)
-            run = contracts.run_approve(run=_calculated_run(kent, by=maker), by=kent.finance, now=NOW)
-            return lambda: contracts.run_recharge(run=run, by=by, now=NOW, today=date(2018, 4, 30))
+            run = run_approve(run=_calculated_run(kent, by=maker), by=kent.finance, now=NOW)
+            return lambda: run_recharge(run=run, by=by, now=NOW, today=date(2018, 4, 30))
 
         def direct(by: Any) -> Any:
             return _direct(kent, by=by)
@@ -252,7 +254,7 @@ class TestOnlyMoneyRolesPost:
 
     SERVICES = ["approve", "receive", "record_invoice", "approve_invoice", "pay_invoice", "confirm_spend",
                 "recharge"]
-    REFUSALS = (ClaimsError, contracts.ContractError, ledger.LedgerError)
+    REFUSALS = (ClaimsError, ContractError, ledger.LedgerError)
 
     @pytest.mark.parametrize("service", [*SERVICES, "ledger_post"])
     @pytest.mark.parametrize("role", FORBIDDEN_POSTERS)
@@ -368,8 +370,8 @@ def _calculated_run(kent: Any, *, by: Any) -> Any:
     for authority, count in ((kent.authority, 3), (medway, 1)):
         UsageRecordFactory(contract=history, authority=authority, usage_date=date(2013, 6, 1), measure="children",
                            quantity=Decimal(count))
-    run = contracts.run_create(contract=contract, title="SoD", total_cost=gbp("1000.00"),
-                               cost_start_date=date(2016, 4, 1), cost_end_date=date(2018, 3, 31), basis="children",
-                               basis_label="children", basis_contracts=[history],
-                               usage_start_date=date(2012, 4, 1), usage_end_date=date(2015, 3, 31), by=by, now=NOW)
-    return contracts.run_calculate(run=run, by=by, now=NOW + timedelta(seconds=1))
+    run = run_create(contract=contract, title="SoD", total_cost=gbp("1000.00"),
+                     cost_start_date=date(2016, 4, 1), cost_end_date=date(2018, 3, 31), basis="children",
+                     basis_label="children", basis_contracts=[history],
+                     usage_start_date=date(2012, 4, 1), usage_end_date=date(2015, 3, 31), by=by, now=NOW)
+    return run_calculate(run=run, by=by, now=NOW + timedelta(seconds=1))

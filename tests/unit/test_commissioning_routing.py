@@ -66,7 +66,7 @@ class TestActiveDates:
     def test_refuses_the_day_after_the_last_day(self):  # type: ignore[no-untyped-def]
         result = go(option(end=ON - timedelta(days=1)))
         assert result.needs_spot_purchase
-        assert result.excluded[0].why == "ended on 23 Nov 2026"
+        assert result.excluded[0].why == "ended on 23 November 2026"
 
     def test_routes_on_the_first_day(self):  # type: ignore[no-untyped-def]
         assert go(option(start=ON)).contract_id == 1
@@ -74,7 +74,7 @@ class TestActiveDates:
     def test_refuses_the_day_before_the_first_day(self):  # type: ignore[no-untyped-def]
         result = go(option(start=ON + timedelta(days=1)))
         assert result.needs_spot_purchase
-        assert result.excluded[0].why == "starts on 25 Nov 2026"
+        assert result.excluded[0].why == "starts on 25 November 2026"
 
     def test_an_open_ended_contract_is_active_after_its_start(self):  # type: ignore[no-untyped-def]
         result = go(option(end=None, provider_checks=(CheckFact("ofsted", date(2020, 1, 1), date(2100, 1, 1)),)),
@@ -146,7 +146,7 @@ class TestRegistration:
         checks = (CheckFact("ofsted", date(2024, 1, 1), ON - timedelta(days=1)),)
         result = go(option(provider_checks=checks))
         assert result.needs_spot_purchase
-        assert result.excluded[0].why == "Provider 1: ofsted check lapsed on 24 Nov 2026"
+        assert result.excluded[0].why == "Provider 1: ofsted check lapsed on 24 November 2026"
 
     def test_routes_on_the_last_day_a_check_is_valid(self):  # type: ignore[no-untyped-def]
         checks = (CheckFact("ofsted", date(2024, 1, 1), ON),)
@@ -156,7 +156,7 @@ class TestRegistration:
         checks = (*GOOD_CHECKS, CheckFact("insurance", date(2024, 1, 1), date(2025, 1, 1)))
         result = go(option(provider_checks=checks))
         assert result.needs_spot_purchase
-        assert "insurance check lapsed on 2 Jan 2025" in result.excluded[0].why
+        assert "insurance check lapsed on 2 January 2025" in result.excluded[0].why
 
     def test_a_renewed_check_replaces_the_lapsed_one(self):  # type: ignore[no-untyped-def]
         checks = (
@@ -219,7 +219,7 @@ class TestTwoContractsForOneService:
         result = go(option(1, provider_name="Coram", reference="KCC-PAS-01"))
         assert result.reason == (
             "Coram under KCC-PAS-01 (block contract) covers Dyadic Developmental Psychotherapy for Kent "
-            "on 24 Nov 2026."
+            "on 24 November 2026."
         )
 
 
@@ -229,7 +229,7 @@ class TestSpotPurchase:
         assert result.needs_spot_purchase
         assert result.provider_id is None and result.contract_id is None
         assert result.reason == (
-            "No active contract covers Dyadic Developmental Psychotherapy for Kent on 24 Nov 2026: "
+            "No active contract covers Dyadic Developmental Psychotherapy for Kent on 24 November 2026: "
             "a spot purchase is needed."
         )
 

@@ -16,8 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from contracts import services
 from contracts.models import Contract, UsageMeasure
+from contracts.services.errors import ContractError
+from contracts.services.run_spreadsheets import run_spreadsheet_bytes
+from contracts.services.runs import run_calculate, run_create
 from core.money import format_gbp, gbp
 
 
@@ -71,17 +73,17 @@ class Command(BaseCommand):
         now = timezone.now()
         try:
             with transaction.atomic():
-                run = services.run_create(
+                run = run_create(
                     contract=contract, title=f"{cost_start:%b %Y} to {cost_end:%b %Y} by {options['basis']}",
                     total_cost=total, cost_start_date=cost_start, cost_end_date=cost_end, basis=options["basis"],
                     basis_label=options["basis_label"], basis_contracts=basis_contracts,
                     usage_start_date=usage_start, usage_end_date=usage_end, fixed_share_percent=fixed,
                     by=None, now=now,
                 )
-                run = services.run_calculate(run=run, by=None, now=now)
+                run = run_calculate(run=run, by=None, now=now)
                 self.print_split(run)
                 if options["xlsx"]:
-                    Path(options["xlsx"]).write_bytes(services.run_spreadsheet_bytes(run=run))
+                    Path(options["xlsx"]).write_bytes(run_spreadsheet_bytes(run=run))
                     self.stdout.write(f"Spreadsheet written to {options['xlsx']}")
                 if not options["save"]:
                     raise Rollback
@@ -89,7 +91,7 @@ class Command(BaseCommand):
                                   "again on its page, then someone else approves it.")
         except Rollback:
             pass
-        except services.ContractError as exc:
+        except ContractError as exc:
             raise CommandError(str(exc)) from exc
 
     def print_split(self, run: Any) -> None:

@@ -1,0 +1,1 @@
+"""The API's serializers: the shape of each resource, one module per area. Rules stay in the services."""
