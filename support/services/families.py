@@ -152,8 +152,10 @@ def child_link_case_system(*, child: Child, by: Any, case_system_id: str, author
     """Link a child to its record in `authority`'s case system (the id its SSD extract uses), once; the import
     then matches it. A data manager or administrator may link too."""
     _require_role(by, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.DATA_MANAGER, Role.ADMINISTRATOR,
-                  action="link a child to the case system")
+                  Role.API_CLIENT, action="link a child to the case system")
     child = _lock(child)
+    if child.case_system_authority_id != authority.pk:
+        child.case_system_id = ""
     child.case_system_authority = authority
     _set_case_system_id(child, case_system_id, by)
     _save(child, by)
