@@ -348,7 +348,7 @@ def main() -> int:
                         help="usage rows to import (default: 100,000, or 100,000 x fraction at national)")
     parser.add_argument("--apportion-rows", type=int, default=-1,
                         help="usage rows added for the apportionment (default: enough for about 1,000,000; 0: none)")
-    parser.add_argument("--only", default="", help="comma-separated: pages,headroom,apportionment,import")
+    parser.add_argument("--only", default="", help="comma-separated: pages,headroom,apportionment,import,api")
     parser.add_argument("--skip-generate", action="store_true", help="use the dataset already in the database")
     parser.add_argument("--skip-others", action="store_true", help="skip export_usage.py and ledger_concurrency.py")
     args = parser.parse_args()
@@ -356,6 +356,7 @@ def main() -> int:
     import django
 
     django.setup()
+    from api_lists import bench_api_lists  # bench/api_lists.py (bench/ is on the path): every list of /api/v1/
     from django.core.management import call_command
     from django.db import connection
 
@@ -387,7 +388,8 @@ def main() -> int:
 
         extra = max(0, 1_000_000 - UsageRecord.objects.count())
     benches = {"pages": lambda: bench_pages(args.repeat), "headroom": lambda: bench_headroom(args.repeat * 10),
-               "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows)}
+               "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows),
+               "api": lambda: bench_api_lists(args.repeat, record)}
     only = [name for name in args.only.split(",") if name]
     for name, bench in benches.items():
         if only and name not in only:

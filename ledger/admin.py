@@ -54,3 +54,6 @@ class EntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "transaction", "account", "amount")
     list_filter = ("account__authority", "account__code")
     list_select_related = ("transaction", "account", "account__authority")
+
+
+from .journals import admin as journals_admin  # noqa: E402, F401  (registers the journal export's back office)

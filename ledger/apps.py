@@ -9,6 +9,7 @@ class LedgerConfig(AppConfig):
         from organisations.models import Role
 
         from . import home  # noqa: F401
+        from .journals import tasks, wording  # noqa: F401  (the worker finds the journal tasks)
 
         navigation.register(
             "Ledger",
@@ -16,3 +17,5 @@ class LedgerConfig(AppConfig):
             roles=(Role.FINANCE_OFFICER, Role.TEAM_MANAGER, Role.AUDITOR, Role.LEAD_COMMISSIONER),
             order=80,
         )
+        navigation.register("Journals", "journals:batches", roles=(Role.FINANCE_OFFICER,), order=81)
+        wording.register()

@@ -175,3 +175,8 @@ class Entry(models.Model):
     def __str__(self) -> str:
         side = "Dr" if self.amount.amount > 0 else "Cr"
         return f"{side} {self.account.name} {format_gbp(abs(self.amount))}"
+
+
+# The journal export's models live in their own module (ledger/journals/models.py); importing them here registers
+# them with the app. Callers import them from ledger.journals.models.
+from .journals.models import AccountMapping, FinancialPeriod, JournalBatch, JournalLine  # noqa: E402, F401

@@ -34,9 +34,33 @@ def authority_ids_for(user: Any) -> list[int]:
     return []
 
 
+def _crosses_many(model: Any, path: str) -> bool:
+    """Whether the path from `model` goes through a one-to-many or many-to-many relation (a join that repeats rows)."""
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        if field.related_model is None:
+            return False
+        model = field.related_model
+    return False
+
+
 class ScopedQuerySet(models.QuerySet):
     authority_paths: ClassVar[tuple[str, ...]] = ()
     provider_paths: ClassVar[tuple[str, ...]] = ()
+
+    def _any_path(self, paths: tuple[str, ...], suffix: str, value: Any) -> Self:
+        """Rows where any of the paths leads to `value`. A path through a to-many relation becomes a semi-join
+        (`pk IN (SELECT ...)`), so the rows never repeat and no DISTINCT is needed before a LIMIT."""
+        condition = Q()
+        for path in paths:
+            lookup = {f"{path}{suffix}": value}
+            if _crosses_many(self.model, path):
+                condition |= Q(pk__in=self.model._base_manager.filter(**lookup).values("pk"))
+            else:
+                condition |= Q(**lookup)
+        return self.filter(condition)
 
     def for_user(self, user: User | Any) -> Self:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -44,14 +68,8 @@ class ScopedQuerySet(models.QuerySet):
         if user.scope == Scope.PROVIDER:
             if not self.provider_paths or not user.provider_id:
                 return self.none()
-            condition = Q()
-            for path in self.provider_paths:
-                condition |= Q(**{path: user.provider_id})
-            return self.filter(condition).distinct() if len(self.provider_paths) > 1 else self.filter(condition)
+            return self._any_path(self.provider_paths, "", user.provider_id)
         authority_ids = authority_ids_for(user)
         if not authority_ids or not self.authority_paths:
             return self.none()
-        condition = Q()
-        for path in self.authority_paths:
-            condition |= Q(**{f"{path}__in": authority_ids})
-        return self.filter(condition).distinct() if len(self.authority_paths) > 1 else self.filter(condition)
+        return self._any_path(self.authority_paths, "__in", authority_ids)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims.models.applications import ASFApplication
+from claims.models.applications import ApplicationLine, ASFApplication
 from claims.services.headroom import headroom_for_child
 from support.models.families import Child
 
@@ -23,7 +24,7 @@ class ASFApplicationViewSet(ScopedReadViewSet):
     model = ASFApplication
     serializer_class = s.ASFApplicationSerializer
     select_related = ("responsible_authority",)
-    prefetch_related = ("lines__service_type", "lines__provider")
+    prefetch_related = (Prefetch("lines", queryset=ApplicationLine.objects.select_related("service_type", "provider")),)
     filterset_class = updated_since_filterset(
         ASFApplication, fields={"status": ["exact"], "child": ["exact"], "financial_year": ["exact"]})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -18,7 +19,7 @@ from support.models.decisions import Decision
 from support.models.families import Child, Household, Person
 from support.models.notices import NoticeOfProposal
 from support.models.orders import LegalOrder
-from support.models.plans import SupportPlan
+from support.models.plans import PlannedService, SupportPlan
 from support.models.requests import SupportRequest
 from support.models.reviews import Review
 from support.services import families as family_services
@@ -153,7 +154,8 @@ class SupportPlanViewSet(SupportReadViewSet):
 
     model = SupportPlan
     serializer_class = s.SupportPlanSerializer
-    prefetch_related = ("services__service_type", "services__provider", "measures")
+    prefetch_related = (
+        Prefetch("services", queryset=PlannedService.objects.select_related("service_type", "provider")), "measures")
     filterset_class = updated_since_filterset(SupportPlan, fields={"request": ["exact"], "status": ["exact"]})
 
 

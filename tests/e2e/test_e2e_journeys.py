@@ -161,7 +161,7 @@ def test_lead_commissioner_registers_a_contract_monitors_it_and_shares_its_cost(
     assert "Recharged" in page.get_by_role("heading", level=1).inner_text()
     recharges = page.locator("h2:has-text('Recharges from') + ul").inner_text()
     # 752,550 split 430:115:70 of 615, pennies by largest remainder
-    assert "Medway: £140720.73" in recharges and "Bexley: £85656.10" in recharges, recharges
+    assert "Medway: £140,720.73" in recharges and "Bexley: £85,656.10" in recharges, recharges
     a11y.check(page)
     page.get_by_role("link", name="the ledger entries").first.click()
     page.wait_for_url("**/ledger/entries/**")

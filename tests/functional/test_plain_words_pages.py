@@ -10,7 +10,7 @@ from django.urls import reverse
 from moneyed import Money
 
 from organisations.models import Role
-from support import services
+from support.services.notices import notice_issue, notice_record_response
 from tests.factories import UserFactory
 from tests.factories_support import ApprovedAssessmentFactory, PlannedServiceFactory
 from tests.helpers import signed_in
@@ -28,10 +28,10 @@ def notice():  # type: ignore[no-untyped-def]
     """A notice issued through the service (so the request has its status-change rows), then answered."""
     assessment = ApprovedAssessmentFactory()
     request = assessment.request
-    notice = services.notice_issue(request=request, by=assessment.author, now=NOW, issued_date=date(2026, 11, 2),
-                                   statement_of_needs="Therapeutic support")
-    services.notice_record_response(notice=notice, response="representations_received", by=assessment.author,
-                                    now=NOW, response_date=date(2026, 11, 2), representations="We agree")
+    notice = notice_issue(request=request, by=assessment.author, now=NOW, issued_date=date(2026, 11, 2),
+                          statement_of_needs="Therapeutic support")
+    notice_record_response(notice=notice, response="representations_received", by=assessment.author,
+                           now=NOW, response_date=date(2026, 11, 2), representations="We agree")
     return notice
 
 
