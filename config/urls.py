@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("organisations.urls")),
+    path("support/ssd/", include("support.ssd.urls")),
     path("support/", include("support.urls")),
     path("contracts/", include("contracts.urls")),
     path("referrals/", include("commissioning.urls")),

@@ -63,6 +63,7 @@ class AccessAction(models.TextChoices):
     VIEW = "view", "Viewed"
     EXPORT = "export", "Exported"
     DOWNLOAD = "download", "Downloaded"
+    IMPORT = "import", "Imported"
 
 
 class AccessLog(models.Model):

@@ -7,7 +7,7 @@ from .models import Authority, Partnership, PartnershipLead, Provider, Registrat
 
 @admin.register(Authority)
 class AuthorityAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "short_code", "ons_code")
+    list_display = ("name", "short_code", "ons_code", "postcode_districts")
     search_fields = ("name", "ons_code")
 
 

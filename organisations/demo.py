@@ -23,6 +23,14 @@ AUTHORITIES = [
     ("Medway Council", "medway", "E06000035"),
     ("London Borough of Bexley", "bexley", "E09000004"),
 ]
+# The postcode districts each authority covers (roughly: enough for the case-system import to place the demo's
+# addresses; the longest match wins, so ME14 is Kent while ME1 is Medway).
+POSTCODE_DISTRICTS = {
+    "kent": "CT TN ME6 ME9 ME10 ME11 ME12 ME13 ME14 ME15 ME16 ME17 ME18 ME19 ME20 DA1 DA2 DA3 DA4 DA9 DA10 DA11 "
+            "DA12 DA13",
+    "medway": "ME1 ME2 ME3 ME4 ME5 ME7 ME8",
+    "bexley": "DA5 DA6 DA7 DA8 DA14 DA15 DA16 DA17 DA18",
+}
 AUTHORITY_ROLES = [
     Role.SOCIAL_WORKER,
     Role.TEAM_MANAGER,
@@ -30,6 +38,7 @@ AUTHORITY_ROLES = [
     Role.LEAD_COMMISSIONER,
     Role.AUDITOR,
     Role.ADMINISTRATOR,
+    Role.DATA_MANAGER,
 ]
 # (name, kind, Ofsted URN, user-name prefix, parent)
 PROVIDERS = [
@@ -59,6 +68,9 @@ def seed(ctx: DemoContext) -> None:
     for name, code, ons in AUTHORITIES:
         authority, created = Authority.objects.get_or_create(short_code=code, defaults={"name": name, "ons_code": ons})
         ctx.count("authorities", created)
+        if not authority.postcode_districts:
+            authority.postcode_districts = POSTCODE_DISTRICTS[code]
+            authority.save(update_fields=["postcode_districts"])
         authorities[code] = authority
 
     partnership, created = Partnership.objects.get_or_create(

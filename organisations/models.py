@@ -14,6 +14,10 @@ class Authority(models.Model):
     name = models.CharField(max_length=120, unique=True)
     short_code = models.SlugField(max_length=20, unique=True, help_text="Lower case, used in user names")
     ons_code = models.CharField("ONS code", max_length=9, unique=True)
+    postcode_districts = models.CharField(
+        max_length=600, blank=True,
+        help_text="The postcode districts or areas the authority covers, separated by spaces (for example "
+                  "ME14 ME15 CT): the case-system import places an address in an authority by its postcode")
     history = HistoricalRecords()
 
     class Meta:
@@ -137,6 +141,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
     API_CLIENT = "api_client", "API client"
+    DATA_MANAGER = "data_manager", "Data manager"
 
 
 class Scope(models.TextChoices):

@@ -13,9 +13,11 @@ from .models import (
     Decision,
     Household,
     NoticeOfProposal,
+    OutcomeReading,
     Person,
     SentReminder,
     ServiceType,
+    SsdImport,
     StatusChange,
     SupportPlan,
     SupportRequest,
@@ -49,9 +51,27 @@ class HouseholdAdmin(ReadOnlyAdmin):
 
 @admin.register(Child)
 class ChildAdmin(ReadOnlyAdmin):
-    list_display = ("first_name", "last_name", "date_of_birth", "responsible_authority")
+    list_display = ("first_name", "last_name", "date_of_birth", "responsible_authority", "case_system_id")
     list_filter = ("responsible_authority",)
-    search_fields = ("first_name", "last_name")
+    search_fields = ("first_name", "last_name", "case_system_id")
+
+
+@admin.register(OutcomeReading)
+class OutcomeReadingAdmin(ReadOnlyAdmin):
+    list_display = ("child", "measure", "reading_date", "score", "reason", "source")
+    list_filter = ("measure", "source")
+
+
+@admin.register(SsdImport)
+class SsdImportAdmin(admin.ModelAdmin):
+    """The import's audit rows (no history: each is written once and never changed)."""
+
+    has_add_permission = ReadOnlyAdmin.has_add_permission
+    has_change_permission = ReadOnlyAdmin.has_change_permission
+    has_delete_permission = ReadOnlyAdmin.has_delete_permission
+    list_display = ("at", "authority", "by", "status", "source_name", "sha256", "error_count")
+    list_filter = ("status", "authority")
+    search_fields = ("sha256", "source_name")
 
 
 @admin.register(Person)

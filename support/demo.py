@@ -4,6 +4,7 @@ referred for CAFIS birth parent support. Idempotent: a family (or person) that e
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -14,11 +15,11 @@ from django.utils import timezone
 from core.demo import DemoContext
 from organisations.models import Authority, User
 
-from .models import Household, Person, ServiceType
+from .models import Child, Household, Person, ServiceType
 from .models.notices import NoticeStatus
 from .services.assessments import assessment_approve, assessment_start, assessment_submit, assessment_update
 from .services.decisions import decision_approve, decision_record, decision_return
-from .services.families import child_create, household_create, legal_order_add
+from .services.families import child_create, child_link_case_system, household_create, legal_order_add
 from .services.notices import notice_end_window, notice_issue, notice_record_response
 from .services.people import person_create
 from .services.plans import outcome_measure_add, plan_activate, plan_create, planned_service_add
@@ -235,8 +236,31 @@ def _walk(*, family: Family, child: Any, sw: User, tm: User, today: date) -> Non
                         now=_at(start + timedelta(days=330)), scores={measure.pk: Decimal("14")})
 
 
+def case_system_id(family: Family) -> str:
+    """The demo child's person id in its placing authority's case system (stable: from the family's name)."""
+    return str(1_000_000 + zlib.crc32(family.family_name.encode()) % 9_000_000)
+
+
+def extra_kent_families() -> list[Family]:
+    return [Family("kent", name, f"{FIRST_NAMES[index % 10]} {name}", FIRST_NAMES[(index + 3) % 10],
+                   date(2012 + index % 6, 1 + index % 12, 1 + index), "adoption",
+                   date(2019 + index % 4, 1 + (index * 5) % 12, 10), "kent", "kent", date(2018, 1, 1),
+                   "received" if index % 2 else "assessing")
+            for index, name in enumerate(EXTRA_KENT)]
+
+
+def _link(family: Family, authorities: dict[str, Authority], users: dict[str, User]) -> None:
+    """Give the demo child its case-system id (families seeded before ids existed get theirs too)."""
+    child = Child.objects.filter(household__family_name=family.family_name, case_system_id="").first()
+    if child is not None:
+        child_link_case_system(child=child, by=users[f"{family.authority}.social_worker"],
+                               case_system_id=case_system_id(family),
+                               authority=authorities[family.placing or family.authority])
+
+
 def _family(ctx: DemoContext, family: Family, authorities: dict[str, Authority], users: dict[str, User]) -> Any:
     if Household.objects.filter(family_name=family.family_name).exists():
+        _link(family, authorities, users)
         return None
     sw, tm = users[f"{family.authority}.social_worker"], users[f"{family.authority}.team_manager"]
     now = _at(ctx.today)
@@ -258,6 +282,7 @@ def _family(ctx: DemoContext, family: Family, authorities: dict[str, Authority],
                     placing_authority=authorities[family.placing] if family.placing else None)
     child.refresh_from_db()
     _walk(family=family, child=child, sw=sw, tm=tm, today=ctx.today)
+    _link(family, authorities, users)
     ctx.count("support families", True)
     return child
 
@@ -273,11 +298,7 @@ def seed(ctx: DemoContext) -> None:
     for family in FAMILIES:
         children[family.family_name] = _family(ctx, family, authorities, users)
 
-    for index, name in enumerate(EXTRA_KENT):
-        extra = Family("kent", name, f"{FIRST_NAMES[index % 10]} {name}", FIRST_NAMES[(index + 3) % 10],
-                       date(2012 + index % 6, 1 + index % 12, 1 + index), "adoption",
-                       date(2019 + index % 4, 1 + (index * 5) % 12, 10), "kent", "kent", date(2018, 1, 1),
-                       "received" if index % 2 else "assessing")
+    for extra in extra_kent_families():
         _family(ctx, extra, authorities, users)
 
     # The birth mother of the Okafor-Lane family's son, referred for independent birth parent support (CAFIS).

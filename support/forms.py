@@ -71,6 +71,9 @@ class ChildForm(GovukForm):
                                                  required=False, initial=True)
     ehc_plan_start_date = GovukDateField(label="EHC plan start date (optional)", required=False)
     ehc_plan_end_date = GovukDateField(label="EHC plan end date (optional)", required=False)
+    case_system_id = forms.CharField(
+        label="Case-system id (optional)", max_length=20, required=False,
+        help_text="The child's person id in the authority's case system, so its extract can be matched")
 
 
 class LegalOrderForm(GovukForm):

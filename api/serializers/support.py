@@ -34,7 +34,13 @@ class ChildSerializer(serializers.ModelSerializer):
         model = Child
         fields = ["id", "household", "first_name", "last_name", "date_of_birth", "previously_looked_after",
                   "ehc_plan_start_date", "ehc_plan_end_date", "responsible_authority", "responsibility_reason",
-                  "created_at"]
+                  "case_system_id", "created_at"]
+
+
+class CaseSystemIdSerializer(serializers.Serializer):
+    """Link a child to its person id in the client's authority's case system (blank unlinks it)."""
+
+    case_system_id = serializers.CharField(max_length=20, allow_blank=True, trim_whitespace=True)
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,6 +22,7 @@ from support.models.orders import LegalOrder
 from support.models.plans import PlannedService, SupportPlan
 from support.models.requests import SupportRequest
 from support.models.reviews import Review
+from support.services import families as family_services
 from support.services import requests as request_services
 
 from ..filters import updated_since_filterset
@@ -49,6 +51,7 @@ class HouseholdViewSet(SupportReadViewSet):
 
 class ChildViewSet(SupportReadViewSet):
     model = Child
+    scopes_by_action = {"case_system_id": "support:write"}
     serializer_class = s.ChildSerializer
     select_related = ("responsible_authority",)
     filterset_class = updated_since_filterset(Child, fields={"household": ["exact"]})
@@ -57,6 +60,21 @@ class ChildViewSet(SupportReadViewSet):
         child = self.get_object()
         self.record_view(child, family=child.household, authority=child.responsible_authority)
         return Response(self.get_serializer(child).data)
+
+    @extend_schema(request=s.CaseSystemIdSerializer, responses={200: s.ChildSerializer})
+    @action(detail=True, methods=["post"], url_path="case-system-id")
+    def case_system_id(self, request: Request, pk: str | None = None) -> Response:
+        """Set the child's case-system id (its `pers_person_id` in the SSD extract of the client's authority),
+        through the same service as the child's page (`support:write`)."""
+        child = self.get_object()
+        form = s.CaseSystemIdSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user: Any = request.user
+        linked = family_services.child_link_case_system(
+            child=child, by=user, case_system_id=form.validated_data["case_system_id"],
+            authority=user.authority or child.responsible_authority)
+        self.touch(linked)
+        return Response(self.get_serializer(linked).data)
 
 
 class PersonViewSet(SupportReadViewSet):

@@ -15,6 +15,9 @@ Household` works. Choices and constants are imported from the module that owns t
 - `decisions`: `Decision` (reg 18) and its `DecisionOutcome`
 - `plans`: `SupportPlan` (reg 16), `PLAN_SECTIONS`, `PlannedService`, `OutcomeMeasure`
 - `reviews`: `Review` (reg 19), `OutcomeScore`
+- `readings`: `OutcomeReading` (a measure taken outside any plan: SDQ scores from the case system), its
+  `ReadingMeasure`, `SdqReason` and `ReadingSource`
+- `ssd`: `SsdImport` (each import of the case system's SSD extract) and its `SsdImportStatus`
 - `status_changes`: `StatusChange` (one row per transition)
 - `sent_reminders`: `SentReminder`
 """
@@ -26,9 +29,11 @@ from .families import Child, Household, Person, ResidencePeriod
 from .notices import NoticeOfProposal
 from .orders import LegalOrder
 from .plans import OutcomeMeasure, PlannedService, SupportPlan
+from .readings import OutcomeReading
 from .requests import SupportRequest
 from .reviews import OutcomeScore, Review
 from .sent_reminders import SentReminder
+from .ssd import SsdImport
 from .status_changes import StatusChange
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "LegalOrder",
     "NoticeOfProposal",
     "OutcomeMeasure",
+    "OutcomeReading",
     "OutcomeScore",
     "Person",
     "PlannedService",
@@ -46,6 +52,7 @@ __all__ = [
     "Review",
     "SentReminder",
     "ServiceType",
+    "SsdImport",
     "StatusChange",
     "SupportPlan",
     "SupportRequest",

@@ -107,6 +107,12 @@ class Child(models.Model):
         "organisations.Authority", on_delete=models.PROTECT, related_name="responsible_children"
     )
     responsibility_reason = models.CharField(max_length=400, blank=True)
+    case_system_id = models.CharField(
+        "case-system id", max_length=20, blank=True,
+        help_text="The child's person id in the authority's case system (pers_person_id in its SSD extract)")
+    case_system_authority = models.ForeignKey(
+        "organisations.Authority", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Whose case system the id belongs to")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -121,7 +127,15 @@ class Child(models.Model):
                 | Q(ehc_plan_start_date__isnull=True)
                 | Q(ehc_plan_end_date__gte=F("ehc_plan_start_date")),
                 name="child_ehc_plan_ends_after_start",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["case_system_authority", "case_system_id"], condition=~Q(case_system_id=""),
+                name="child_case_system_id_unique_per_authority",
+            ),
+            models.CheckConstraint(
+                condition=Q(case_system_id="") | Q(case_system_authority__isnull=False),
+                name="child_case_system_id_has_authority",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,10 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from organisations.models import Role
 from organisations.scoping import authority_ids_for
 
 from ..models import Child, Household, LegalOrder, ResidencePeriod
-from ._common import _lock, _not_future, _require_casework, _save, _today
+from ._common import _lock, _not_future, _require_casework, _require_role, _save, _today
 from .responsibility import _refresh_household
 
 
@@ -82,11 +83,27 @@ def _check_child_dates(*, date_of_birth: date, ehc_plan_start_date: date | None,
         raise ValidationError(errors)
 
 
+def _set_case_system_id(child: Child, case_system_id: str, by: Any) -> None:
+    """The child's id in a case system: the authority whose system it is is kept once set (the worker's own
+    authority, or the child's responsible authority for a partnership-wide worker); unique per authority."""
+    value = case_system_id.strip()
+    if not value:
+        child.case_system_id, child.case_system_authority = "", None
+        return
+    if child.case_system_authority_id is None:
+        child.case_system_authority_id = getattr(by, "authority_id", None) or child.responsible_authority_id
+    clash = Child.objects.filter(case_system_authority_id=child.case_system_authority_id,
+                                 case_system_id=value).exclude(pk=child.pk).first()
+    if clash is not None:
+        raise ValidationError({"case_system_id": f"Another child already has the case-system id {value}"})
+    child.case_system_id = value
+
+
 @transaction.atomic
 def child_create(
     *, household: Household, by: Any, now: datetime, first_name: str, last_name: str, date_of_birth: date,
     previously_looked_after: bool = True, ehc_plan_start_date: date | None = None,
-    ehc_plan_end_date: date | None = None,
+    ehc_plan_end_date: date | None = None, case_system_id: str = "",
 ) -> Child:
     _require_casework(by, "record a child")
     today = _today(now)
@@ -98,6 +115,7 @@ def child_create(
                   ehc_plan_start_date=ehc_plan_start_date, ehc_plan_end_date=ehc_plan_end_date,
                   responsible_authority=household.responsible_authority,
                   responsibility_reason="No legal order is recorded yet.")
+    _set_case_system_id(child, case_system_id, by)
     _save(child, by)
     _refresh_household(household, on_date=today, by=by)
     child.refresh_from_db()
@@ -108,7 +126,9 @@ def child_create(
 def child_update(
     *, child: Child, by: Any, now: datetime, first_name: str, last_name: str, date_of_birth: date,
     previously_looked_after: bool, ehc_plan_start_date: date | None, ehc_plan_end_date: date | None,
+    case_system_id: str | None = None,
 ) -> Child:
+    """Change a child's details; `case_system_id` None leaves the case-system id as it is."""
     _require_casework(by, "change a child's details")
     today = _today(now)
     _check_child_dates(date_of_birth=date_of_birth, ehc_plan_start_date=ehc_plan_start_date,
@@ -121,6 +141,23 @@ def child_update(
     child.first_name, child.last_name, child.date_of_birth = first_name.strip(), last_name.strip(), date_of_birth
     child.previously_looked_after = previously_looked_after
     child.ehc_plan_start_date, child.ehc_plan_end_date = ehc_plan_start_date, ehc_plan_end_date
+    if case_system_id is not None:
+        _set_case_system_id(child, case_system_id, by)
+    _save(child, by)
+    return child
+
+
+@transaction.atomic
+def child_link_case_system(*, child: Child, by: Any, case_system_id: str, authority: Any) -> Child:
+    """Link a child to its record in `authority`'s case system (the id its SSD extract uses), once; the import
+    then matches it. A data manager or administrator may link too."""
+    _require_role(by, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.DATA_MANAGER, Role.ADMINISTRATOR,
+                  Role.API_CLIENT, action="link a child to the case system")
+    child = _lock(child)
+    if child.case_system_authority_id != authority.pk:
+        child.case_system_id = ""
+    child.case_system_authority = authority
+    _set_case_system_id(child, case_system_id, by)
     _save(child, by)
     return child
 

@@ -79,7 +79,7 @@ def child_create(request: HttpRequest, pk: int) -> HttpResponse:
 def child_update(request: HttpRequest, pk: int) -> HttpResponse:
     child = _scoped(Child, request.user, pk)
     initial = {f: getattr(child, f) for f in ("first_name", "last_name", "date_of_birth", "previously_looked_after",
-                                              "ehc_plan_start_date", "ehc_plan_end_date")}
+                                              "ehc_plan_start_date", "ehc_plan_end_date", "case_system_id")}
     form = forms.ChildForm(_data(request), initial=initial)
 
     def save(data: dict[str, Any]) -> str:

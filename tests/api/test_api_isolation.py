@@ -40,6 +40,7 @@ WRITES = {
     "/api/v1/referrals/{id}/decline/": "tests/api/test_api_writes.py::TestReferralSteps",
     "/api/v1/referrals/{id}/sessions/": "tests/api/test_api_writes.py::TestReferralSteps",
     "/api/v1/usage/": "tests/api/test_api_writes.py::TestUsagePost",
+    "/api/v1/children/{id}/case-system-id/": "tests/api/test_api_case_system_id.py",
 }
 NOT_DATA = {"/api/v1/schema/": "the schema: tests/api/test_api_schema.py", "/api/v1/docs/": "test_api_schema.py"}
 
@@ -144,6 +145,8 @@ def test_no_client_reaches_another_organisations_records():  # type: ignore[no-u
             {"contract_reference": medway_contract.reference, "authority": "medway", "usage_date": "2025-05-01",
              "measure": "sessions", "quantity": "1"}]}, format="json")
         assert response.status_code == 400, response.content
+    response = kent.post(f"{PREFIX}/children/{medway_child}/case-system-id/", {"case_system_id": "X1"}, format="json")
+    assert response.status_code == 404, response.content
     other_referrals = apps.get_model("commissioning.Referral").objects.exclude(sent_to=coram)
     coram_client = http(clients["coram"].token)
     for referral in other_referrals.exclude(sent_to=None)[:5]:
