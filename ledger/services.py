@@ -21,6 +21,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -273,12 +275,40 @@ def post(
     return _write_in_one_statement(created, checked)
 
 
+class _PreparedCursor(psycopg.Cursor):
+    """A psycopg cursor that binds values on the server and prepares each statement on its connection the first
+    time it runs it, so the posting statement is planned once per connection rather than at every posting (half
+    its cost in PostgreSQL: docs/decisions/0007). Django turns preparing off for its connections, for poolers, and
+    its own cursors bind on the client and never prepare; this cursor opts in for its statement only."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                binary: bool | None = None) -> Any:
+        connection = self.connection
+        threshold = connection.prepare_threshold
+        connection.prepare_threshold = 0
+        try:
+            return super().execute(query, params, prepare=True, binary=binary)
+        finally:
+            connection.prepare_threshold = threshold
+
+
+def _posting_cursor() -> Any:
+    """A `_PreparedCursor` on the connection Django holds, wrapped as Django wraps its own (errors translated to
+    django.db's, execute wrappers see the statement). A plain Django cursor when LEDGER_PREPARED_POSTINGS is off,
+    or while Django logs queries (DEBUG, a test capturing them), whose log needs the statement with its values."""
+    if not settings.LEDGER_PREPARED_POSTINGS or connection.queries_logged:
+        return connection.cursor()
+    connection.close_if_health_check_failed()  # the connection checked and opened as for any query
+    connection.ensure_connection()
+    return connection.make_cursor(_PreparedCursor(connection.connection))
+
+
 def _write_in_one_statement(created: Transaction, checked: list[tuple[Account, Decimal]]) -> Transaction:
     sql, fields = _posting_sql(len(checked))
     params = [value for number, (account, amount) in enumerate(checked) for value in (account.pk, amount, number)]
     params += [field.get_db_prep_save(getattr(created, field.attname), connection) for field in fields]
     params.append(GBP)
-    with connection.cursor() as cursor:
+    with _posting_cursor() as cursor:
         cursor.execute(sql, params)
         transaction_id, written, found = cursor.fetchone()
     if found != len(checked):

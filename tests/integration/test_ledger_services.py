@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from moneyed import Money
 
 from core.money import gbp
@@ -80,6 +81,37 @@ class TestPost:
         # The key is free again: nothing of the refused posting was kept.
         assert post(lines=[(bank, gbp("2")), (income, gbp("-2"))], memo="x", idempotency_key="ghost-middle",
                     transaction_date=DAY).entries.count() == 2
+
+    def test_the_posting_is_one_statement_that_djangos_query_log_sees(self, kent):  # type: ignore[no-untyped-def]
+        bank, income = accounts(kent, "bank", "asf_income")
+        with CaptureQueriesContext(connection) as queries:  # logged with its values, so not prepared
+            post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="seen",
+                 transaction_date=DAY)
+        written = [q["sql"] for q in queries if "ledger_entry" in q["sql"]]
+        assert len(written) == 1 and written[0].startswith("WITH") and "'seen'" in written[0]
+
+    def test_execute_wrappers_see_the_prepared_statement(self, kent):  # type: ignore[no-untyped-def]
+        bank, income = accounts(kent, "bank", "asf_income")
+        seen: list[str] = []
+
+        def wrapper(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            seen.append(sql)
+            return execute(sql, params, many, context)
+
+        assert not connection.queries_logged
+        with connection.execute_wrapper(wrapper):
+            post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="wrapped",
+                 transaction_date=DAY)
+        assert [sql for sql in seen if sql.startswith("WITH")] and Entry.objects.count() == 2
+
+    def test_writes_the_same_with_prepared_postings_turned_off(self, kent, settings):  # type: ignore[no-untyped-def]
+        settings.LEDGER_PREPARED_POSTINGS = False
+        bank, income = accounts(kent, "bank", "asf_income")
+        tx = post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="plain",
+                  transaction_date=DAY)
+        assert sorted(e.amount for e in tx.entries.all()) == [gbp("-4"), gbp("4")]
+        assert post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="plain",
+                    transaction_date=DAY).pk == tx.pk
 
     def test_records_the_source(self, kent):  # type: ignore[no-untyped-def]
         source = UserFactory(authority=kent)
