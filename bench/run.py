@@ -437,13 +437,17 @@ def main() -> int:
     else:  # the generated rows (not those benchmarks add) made up to about 1M
         extra = max(0, 1_000_000 - UsageRecord.objects.exclude(source_key__startswith="bench").count())
 
-    def others() -> None:
-        connection.close()  # the scripts run in their own processes, on their own connections
+    def export() -> None:
+        connection.close()  # the script runs in its own processes, on its own connections
+        bench_export(export_rows, args.export_repeat)
+
+    def ledger() -> None:
+        connection.close()
+        bench_ledger(8, args.ledger_posts)
 
     benches = {"pages": lambda: bench_pages(args.repeat), "headroom": lambda: bench_headroom(args.repeat * 10),
                "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows),
-               "export": lambda: (others(), bench_export(export_rows, args.export_repeat)),
-               "ledger": lambda: (others(), bench_ledger(8, args.ledger_posts))}
+               "export": export, "ledger": ledger}
     only = [name for name in args.only.split(",") if name]
     for name, bench in benches.items():
         if (only and name not in only) or (args.skip_others and name in ("export", "ledger")):

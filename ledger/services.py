@@ -300,12 +300,14 @@ def _posting_cursor() -> Any:
         return connection.cursor()
     connection.close_if_health_check_failed()  # the connection checked and opened as for any query
     connection.ensure_connection()
-    return connection.make_cursor(_PreparedCursor(connection.connection))
+    # django-stubs types make_cursor's argument as Django's own wrapper; at run time it takes the DB-API cursor.
+    return connection.make_cursor(_PreparedCursor(connection.connection))  # type: ignore[arg-type]
 
 
 def _write_in_one_statement(created: Transaction, checked: list[tuple[Account, Decimal]]) -> Transaction:
     sql, fields = _posting_sql(len(checked))
-    params = [value for number, (account, amount) in enumerate(checked) for value in (account.pk, amount, number)]
+    params: list[Any] = [value for number, (account, amount) in enumerate(checked)
+                         for value in (account.pk, amount, number)]
     params += [field.get_db_prep_save(getattr(created, field.attname), connection) for field in fields]
     params.append(GBP)
     with _posting_cursor() as cursor:
