@@ -16,9 +16,13 @@ Steps, on the database in DATABASE_URL (a fresh one: with_services.py makes it):
    rows, and against a bare INSERT ... SELECT copy of them (what freezing every input row costs at least);
 5. usage import (100,000 rows by default) through `contracts.services.usage_import.usage_import` against a plain
    `bulk_create` of the same rows, and its peak Python memory at a tenth of the rows and at all of them;
-6. the xlsx export and ledger concurrency benchmarks others own (bench/export_usage.py,
-   bench/ledger_concurrency.py), run as they are, their output passed through.
+6. the usage export to xlsx (bench/export_usage.py, --export-rows) against xlsxwriter and openpyxl writing the
+   same cells from the same database read, and its peak memory growth;
+7. ledger postings from 8 workers through `ledger.services.post` against a raw psycopg loop writing the same rows
+   over the same 3,000 accounts (bench/ledger_concurrency.py), every posting checked after by delta.
 
+Every benchmark runs again on the database it leaves: a dataset already generated is used as it is, the rows a
+benchmark adds are its own and added once, the rest rolls back or is checked by delta.
 Timings depend on the machine and on whatever else runs on it: read the ratios. Results also go to
 var/bench/<scale>-<fraction>.json for docs/performance.md.
 """
@@ -44,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 RESULTS: list[dict[str, Any]] = []
+APPORTION_KEY = "bench:apportion:"  # the source keys of the usage rows the apportionment benchmark adds
 
 
 def record(name: str, figure: str, baseline: str, ratio: float | None, goal: str = "", **extra: Any) -> None:
@@ -177,22 +182,24 @@ def bench_apportionment(extra_rows: int) -> None:
     parties = list(contract.parties.values_list("id", flat=True))
     source_ids = [c.pk for c in sources]
     start, end = date(2016, 4, 1), date(2026, 11, 2)
-    if extra_rows:
+    have = UsageRecord.objects.filter(source_key__startswith=APPORTION_KEY).count()
+    if extra_rows > have:
         # The generated usage is ten years of one region's sessions; the goal is about 1M rows, so the contract
         # gets `extra_rows` more sessions spread over its parties and its dates (written in SQL, then VACUUM
-        # ANALYZE, as autovacuum would leave a table that size).
+        # ANALYZE, as autovacuum would leave a table that size). A later run on this database adds none.
         first, last = max(start, contract.start_date), min(end, contract.end_date)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO contracts_usagerecord (contract_id, authority_id, usage_date, measure, quantity, "
                 "source_key, recorded_at) SELECT %s, (%s::int[])[1 + mod(i, %s)], %s::date + mod(i, %s), "
-                "'sessions', 1 + mod(i, 5), 'bench:apportion:' || i, now() FROM generate_series(1, %s) AS i",
-                [contract.pk, parties, len(parties), first, (last - first).days + 1, extra_rows],
+                "'sessions', 1 + mod(i, 5), %s || i, now() FROM generate_series(%s, %s) AS i",
+                [contract.pk, parties, len(parties), first, (last - first).days + 1, APPORTION_KEY, have + 1,
+                 extra_rows],
             )
             cursor.execute("VACUUM ANALYZE contracts_usagerecord")
-        print(f"  (added {extra_rows:,} usage rows for the apportionment in {time.perf_counter() - started:.1f} s)",
-              flush=True)
+        print(f"  (added {extra_rows - have:,} usage rows for the apportionment in "
+              f"{time.perf_counter() - started:.1f} s)", flush=True)
     rows = UsageRecord.objects.filter(contract__in=source_ids, measure="sessions", authority__in=parties).count()
     now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     where = ("FROM contracts_usagerecord WHERE contract_id = ANY(%s) AND measure = %s AND authority_id = ANY(%s) "
@@ -317,22 +324,56 @@ def bench_usage_import(rows: int) -> None:
            "flat memory (ratio near 1)", peak_mb=full_peak, baseline_peak_mb=small_peak)
 
 
-# ------------------------------------------------------------------------------------------------ others' benches
+# ------------------------------------------------------------------------------------------------ export, ledger
 
 
-def run_other(script: str, args: list[str]) -> None:
-    path = ROOT / "bench" / script
-    if not path.exists():
-        print(f"  {script}: not present yet, skipped")
-        RESULTS.append({"name": script, "skipped": True})
-        return
+def run_script(script: str, args: list[str]) -> dict[str, Any] | None:
+    """Run bench/<script> with `args` and --json, its output passed through; its figures, or None if it failed."""
+    out = ROOT / "var" / "bench" / f"{Path(script).stem}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
     print(f"  {script} {' '.join(args)}:", flush=True)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, str(path), *args], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True)
     for line in (done.stdout + done.stderr).splitlines():
         print(f"    | {line}")
-    RESULTS.append({"name": script, "args": args, "exit": done.returncode, "output": done.stdout[-4000:],
-                    "seconds": time.perf_counter() - started})
+    figures = json.loads(out.read_text()) if out.exists() else None
+    RESULTS.append({"name": script, "args": args, "exit": done.returncode, "seconds": time.perf_counter() - started,
+                    "figures": figures})
+    if done.returncode != 0:
+        print(f"  FAILED: {script} exited {done.returncode}", flush=True)
+        RESULTS.append({"name": "failure", "error": f"{script} exited {done.returncode}"})
+        return None
+    return figures
+
+
+def bench_export(rows: int, repeat: int) -> None:
+    figures = run_script("export_usage.py", ["--rows", str(rows), "--repeat", str(repeat)])
+    if not figures:
+        return
+    summary = figures["rows"][str(rows)]
+    ours, anchor, plain = summary["ours"], summary["xlsxwriter"], summary["openpyxl"]
+    record(f"usage export to xlsx, {rows:,} rows", f"{ours['rate']:8,.0f} rows/s",
+           f"xlsxwriter {anchor['rate']:8,.0f} rows/s", summary["ours/xlsxwriter"], "goal >= 0.9x xlsxwriter",
+           rows=rows, rows_per_s=ours["rate"], anchor_rows_per_s=anchor["rate"])
+    record("  the same in the process's own CPU time", f"{ours['cpu_rate']:8,.0f} rows/CPU s",
+           f"xlsxwriter {anchor['cpu_rate']:8,.0f}", summary["ours/xlsxwriter cpu"], "",
+           rows_per_cpu_s=ours["cpu_rate"], anchor_rows_per_cpu_s=anchor["cpu_rate"])
+    record("  the same, against openpyxl write-only", f"{ours['rate']:8,.0f} rows/s",
+           f"openpyxl {plain['rate']:8,.0f} rows/s", summary["ours/openpyxl"], "",
+           rows_per_s=ours["rate"], anchor_rows_per_s=plain["rate"])
+    record("  its peak memory growth", f"{ours['growth_mb']:6.1f} MB",
+           f"xlsxwriter {anchor['growth_mb']:6.1f} MB", None, "goal < 50 MB", peak_growth_mb=ours["growth_mb"])
+
+
+def bench_ledger(workers: int, posts: int) -> None:
+    figures = run_script("ledger_concurrency.py", ["--workers", str(workers), "--posts", str(posts)])
+    if not figures:
+        return
+    record(f"ledger postings, {workers} workers (post)", f"{figures['app_tps']:8,.0f} transactions/s",
+           f"raw psycopg {figures['raw_tps']:6,.0f}/s", figures["ratio"], "goal >= 0.3x raw, none lost or doubled",
+           tps=figures["app_tps"], anchor_tps=figures["raw_tps"], accounts=figures["accounts"])
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -348,9 +389,14 @@ def main() -> int:
                         help="usage rows to import (default: 100,000, or 100,000 x fraction at national)")
     parser.add_argument("--apportion-rows", type=int, default=-1,
                         help="usage rows added for the apportionment (default: enough for about 1,000,000; 0: none)")
-    parser.add_argument("--only", default="", help="comma-separated: pages,headroom,apportionment,import,api")
+    parser.add_argument("--export-rows", type=int, default=0,
+                        help="usage rows exported to xlsx (default: 300,000, or 1,000,000 x fraction at national)")
+    parser.add_argument("--export-repeat", type=int, default=2, help="runs of each export method (median kept)")
+    parser.add_argument("--ledger-posts", type=int, default=500, help="postings per worker (8 workers)")
+    parser.add_argument("--only", default="",
+                        help="comma-separated: pages,headroom,apportionment,import,export,ledger,api")
     parser.add_argument("--skip-generate", action="store_true", help="use the dataset already in the database")
-    parser.add_argument("--skip-others", action="store_true", help="skip export_usage.py and ledger_concurrency.py")
+    parser.add_argument("--skip-others", action="store_true", help="skip the export and ledger benchmarks")
     args = parser.parse_args()
 
     import django
@@ -360,6 +406,9 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from contracts.models import UsageRecord
+    from core.dataset.generate import already_generated
+
     # One connection kept for the whole run, as a production server keeps it (CONN_MAX_AGE): the test settings'
     # 0 would reconnect on every request, timing connection set-up and losing the captured query log.
     connection.settings_dict["CONN_MAX_AGE"] = None
@@ -367,7 +416,9 @@ def main() -> int:
     print(f"bench: scale {args.scale}, fraction {args.fraction}, seed {args.seed}; "
           f"{os.cpu_count()} CPUs; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", flush=True)
     call_command("migrate", verbosity=0)
-    if not args.skip_generate:
+    if args.skip_generate or already_generated():
+        print("  (the dataset already in the database is used as it is)", flush=True)
+    else:
         from core.dataset.generate import generate
         from core.dataset.writer import Progress
 
@@ -380,31 +431,42 @@ def main() -> int:
                rows=total, seconds=elapsed, counts=counts)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    rows = args.import_rows or (max(2000, round(100_000 * args.fraction)) if args.scale == "national" else 100_000)
+    national = args.scale == "national"
+    rows = args.import_rows or (max(2000, round(100_000 * args.fraction)) if national else 100_000)
+    export_rows = args.export_rows or (max(10_000, round(1_000_000 * args.fraction)) if national else 300_000)
     if args.apportion_rows >= 0:
         extra = args.apportion_rows
-    else:
-        from contracts.models import UsageRecord
+    else:  # the generated rows (not those benchmarks add) made up to about 1M
+        extra = max(0, 1_000_000 - UsageRecord.objects.exclude(source_key__startswith="bench").count())
 
-        extra = max(0, 1_000_000 - UsageRecord.objects.count())
+    def export() -> None:
+        connection.close()  # the script runs in its own processes, on its own connections
+        bench_export(export_rows, args.export_repeat)
+
+    def ledger() -> None:
+        connection.close()
+        bench_ledger(8, args.ledger_posts)
+
     benches = {"pages": lambda: bench_pages(args.repeat), "headroom": lambda: bench_headroom(args.repeat * 10),
                "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows),
+               "export": export, "ledger": ledger,
                "api": lambda: bench_api_lists(args.repeat, record)}
     only = [name for name in args.only.split(",") if name]
     for name, bench in benches.items():
-        if only and name not in only:
+        if (only and name not in only) or (args.skip_others and name in ("export", "ledger")):
             continue
         try:
             bench()
         except Exception as error:  # one failing benchmark must not hide the others' figures
             print(f"  FAILED: {type(error).__name__}: {str(error)[:300]}", flush=True)
             RESULTS.append({"name": "failure", "error": f"{type(error).__name__}: {error}"[:1000]})
-    if not args.skip_others and not only:
-        export_rows = str(max(10_000, round(1_000_000 * args.fraction))) if args.scale == "national" else "100000"
-        run_other("export_usage.py", ["--rows", export_rows])  # its own dataset, its own rows
-        connection.close()
-        run_other("ledger_concurrency.py", ["--workers", "8", "--posts", "500"])
 
+    anchored = [r for r in RESULTS if r.get("name", "").startswith(("usage export", "ledger postings"))]
+    if anchored:
+        print("against the raw limits, measured in this run on this database:")
+        for result in anchored:
+            print(f"  {result['name']}: {result['figure'].strip()} against {result['baseline'].strip()}: "
+                  f"{result['ratio']:.2f}x ({result['goal']})")
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{args.scale}-{args.fraction}.json"
@@ -412,7 +474,10 @@ def main() -> int:
                                   "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat(),
                                   "results": RESULTS}, indent=1, default=str))
     print(f"results written to {target.relative_to(ROOT)}")
-    return 0
+    failures = [r for r in RESULTS if r.get("name") == "failure"]
+    if failures:
+        print(f"FAILED: {len(failures)} benchmark(s) failed (above)")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -151,43 +153,69 @@ _TRANSACTION_FIELDS = ("transaction_date", "memo", "idempotency_key", "source_ty
                        "created_by", "created_at")
 
 
+def _name(meta: Any, field: str) -> str:
+    return str(connection.ops.quote_name(meta.get_field(field).column))
+
+
 @functools.cache
 def _insert_sql(lines: int) -> tuple[str, str, tuple[Any, ...]]:
-    """The two statements of a posting of `lines` lines, built from the models' metadata, and the transaction
-    fields whose values the first takes, in order.
+    """The two statements of a posting of `lines` lines on SQLite (the demo), built from the models' metadata, and
+    the transaction fields whose values the first takes, in order.
 
-    The first inserts the transaction unless its key is taken, returning its id: ON CONFLICT DO NOTHING waits for
-    a concurrent inserter of the same key to finish, then yields no row if that one committed. The second inserts
-    the entries in line order, joined to the accounts, so a line naming an account that does not exist inserts
-    nothing and the row count shows it. Both are plain SQL that PostgreSQL and SQLite (3.35 and later) share.
-    Posting this way, rather than look-up, savepoint, insert, insert, takes a third of the time
-    (docs/performance.md).
+    The first inserts the transaction unless its key is taken, returning its id. The second inserts the entries in
+    line order, joined to the accounts, so a line naming an account that does not exist inserts nothing and the
+    row count shows it. SQLite has no INSERT inside WITH, so it cannot take the one statement PostgreSQL takes.
     """
     tx, entry, account = Transaction._meta, Entry._meta, Account._meta
-
-    def name(meta: Any, field: str) -> str:
-        return str(connection.ops.quote_name(meta.get_field(field).column))
-
     fields = tuple(tx.get_field(field) for field in _TRANSACTION_FIELDS)
     table = connection.ops.quote_name
     # Only names from the models' metadata go into the text (S608 below); every value is a parameter.
     insert_transaction = (
-        f"INSERT INTO {table(tx.db_table)} ({', '.join(name(tx, f) for f in _TRANSACTION_FIELDS)}) "  # noqa: S608
+        f"INSERT INTO {table(tx.db_table)} ({', '.join(_name(tx, f) for f in _TRANSACTION_FIELDS)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({name(tx, 'idempotency_key')}) DO NOTHING RETURNING {name(tx, 'id')}"
+        f"ON CONFLICT ({_name(tx, 'idempotency_key')}) DO NOTHING RETURNING {_name(tx, 'id')}"
     )
     columns = ("transaction", "account", get_currency_field_name("amount", entry.get_field("amount")), "amount")
     insert_entries = (
-        f"INSERT INTO {table(entry.db_table)} ({', '.join(name(entry, field) for field in columns)}) "  # noqa: S608
-        f"SELECT %s, a.{name(account, 'id')}, %s, v.column2 "
+        f"INSERT INTO {table(entry.db_table)} ({', '.join(_name(entry, field) for field in columns)}) "  # noqa: S608
+        f"SELECT %s, a.{_name(account, 'id')}, %s, v.column2 "
         f"FROM (VALUES {', '.join(['(%s, %s, %s)'] * lines)}) AS v "
-        f"JOIN {table(account.db_table)} AS a ON a.{name(account, 'id')} = v.column1 "
+        f"JOIN {table(account.db_table)} AS a ON a.{_name(account, 'id')} = v.column1 "
         f"ORDER BY v.column3"
     )
     return insert_transaction, insert_entries, fields
 
 
-@transaction.atomic
+@functools.cache
+def _posting_sql(lines: int) -> tuple[str, tuple[Any, ...]]:
+    """The one PostgreSQL statement that writes a posting of `lines` lines, and the transaction fields whose
+    values it takes after the lines' (account id, amount, line number) and the entries' currency.
+
+    It counts the lines whose account exists, inserts the transaction only when all do and its key is free
+    (ON CONFLICT DO NOTHING waits for a concurrent inserter of the same key to finish, then yields no row if that
+    one committed), inserts the entries of that transaction in line order, and returns (transaction id or NULL,
+    entries written, lines whose account exists). It writes all of the posting or none of it; alone (autocommit)
+    it is a whole database transaction, with the zero-sum triggers run at its end.
+    """
+    tx, entry, account = Transaction._meta, Entry._meta, Account._meta
+    fields = tuple(tx.get_field(field) for field in _TRANSACTION_FIELDS)
+    table = connection.ops.quote_name
+    columns = ("transaction", "account", get_currency_field_name("amount", entry.get_field("amount")), "amount")
+    # Only names from the models' metadata go into the text (S608 below); every value is a parameter.
+    sql = (
+        f"WITH v (account_id, amount, line) AS (VALUES {', '.join(['(%s, %s, %s)'] * lines)}), "  # noqa: S608
+        f"found AS (SELECT COUNT(*) AS n FROM v JOIN {table(account.db_table)} AS a "
+        f"ON a.{_name(account, 'id')} = v.account_id), "
+        f"t AS (INSERT INTO {table(tx.db_table)} ({', '.join(_name(tx, f) for f in _TRANSACTION_FIELDS)}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM found WHERE found.n = {lines:d} "
+        f"ON CONFLICT ({_name(tx, 'idempotency_key')}) DO NOTHING RETURNING {_name(tx, 'id')}), "
+        f"e AS (INSERT INTO {table(entry.db_table)} ({', '.join(_name(entry, field) for field in columns)}) "
+        f"SELECT t.{_name(tx, 'id')}, v.account_id, %s, v.amount FROM t CROSS JOIN v ORDER BY v.line RETURNING 1) "
+        f"SELECT (SELECT {_name(tx, 'id')} FROM t), (SELECT COUNT(*) FROM e), (SELECT n FROM found)"
+    )
+    return sql, fields
+
+
 def post(
     *,
     lines: Sequence[Line],
@@ -205,6 +233,11 @@ def post(
     Posting again with the same key returns the first transaction and writes nothing; the same key with different
     lines raises IdempotencyConflict. Two concurrent posts with one key write once: the second waits on the unique
     index, then finds the first.
+
+    Atomic without `@transaction.atomic` (docs/decisions/0007): on PostgreSQL the posting is one statement, which
+    outside a transaction is a database transaction of its own (a BEGIN and a COMMIT would add two round trips
+    to one); inside the caller's transaction it runs in a savepoint, as an atomic block would. SQLite takes two
+    statements in an atomic block.
     """
     if not idempotency_key or not idempotency_key.strip():
         raise LedgerError("An idempotency key is required.")
@@ -233,6 +266,64 @@ def post(
         created_by=by if getattr(by, "pk", None) else None,
         created_at=now or timezone.now(),
     )
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            return _write_in_two_statements(created, checked)
+    if connection.in_atomic_block or not connection.get_autocommit():
+        with transaction.atomic():
+            return _write_in_one_statement(created, checked)
+    return _write_in_one_statement(created, checked)
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """A psycopg cursor that binds values on the server and prepares each statement on its connection the first
+    time it runs it, so the posting statement is planned once per connection rather than at every posting (half
+    its cost in PostgreSQL: docs/decisions/0007). Django turns preparing off for its connections, for poolers, and
+    its own cursors bind on the client and never prepare; this cursor opts in for its statement only."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                binary: bool | None = None) -> Any:
+        connection = self.connection
+        threshold = connection.prepare_threshold
+        connection.prepare_threshold = 0
+        try:
+            return super().execute(query, params, prepare=True, binary=binary)
+        finally:
+            connection.prepare_threshold = threshold
+
+
+def _posting_cursor() -> Any:
+    """A `_PreparedCursor` on the connection Django holds, wrapped as Django wraps its own (errors translated to
+    django.db's, execute wrappers see the statement). A plain Django cursor when LEDGER_PREPARED_POSTINGS is off,
+    or while Django logs queries (DEBUG, a test capturing them), whose log needs the statement with its values."""
+    if not settings.LEDGER_PREPARED_POSTINGS or connection.queries_logged:
+        return connection.cursor()
+    connection.close_if_health_check_failed()  # the connection checked and opened as for any query
+    connection.ensure_connection()
+    # django-stubs types make_cursor's argument as Django's own wrapper; at run time it takes the DB-API cursor.
+    return connection.make_cursor(_PreparedCursor(connection.connection))  # type: ignore[arg-type]
+
+
+def _write_in_one_statement(created: Transaction, checked: list[tuple[Account, Decimal]]) -> Transaction:
+    sql, fields = _posting_sql(len(checked))
+    params: list[Any] = [value for number, (account, amount) in enumerate(checked)
+                         for value in (account.pk, amount, number)]
+    params += [field.get_db_prep_save(getattr(created, field.attname), connection) for field in fields]
+    params.append(GBP)
+    with _posting_cursor() as cursor:
+        cursor.execute(sql, params)
+        transaction_id, written, found = cursor.fetchone()
+    if found != len(checked):
+        raise InvalidLine("A line names an account that does not exist.")
+    if transaction_id is None:
+        # The key is taken: this is a retry, or someone else posted it first (and we waited for them).
+        return _found(created.idempotency_key, checked)
+    if written != len(checked):  # pragma: no cover - the statement inserts every line of a transaction it inserts
+        raise LedgerError(f"Transaction {transaction_id} was written with {written} of {len(checked)} lines.")
+    return _saved(created, transaction_id)
+
+
+def _write_in_two_statements(created: Transaction, checked: list[tuple[Account, Decimal]]) -> Transaction:
     insert_transaction, insert_entries, fields = _insert_sql(len(checked))
     with connection.cursor() as cursor:
         cursor.execute(insert_transaction, [field.get_db_prep_save(getattr(created, field.attname), connection)
@@ -240,17 +331,25 @@ def post(
         row = cursor.fetchone()
         if row is None:
             # The key is taken: this is a retry, or someone else posted it first (and we waited for them).
-            found = _existing(idempotency_key, checked)
-            if found is None:  # pragma: no cover - a key is never freed: the rows are append-only
-                raise LedgerError(f"The key {idempotency_key!r} is taken but no transaction has it.")
-            return found
-        created.pk = row[0]
-        cursor.execute(insert_entries, [created.pk, GBP] + [
+            return _found(created.idempotency_key, checked)
+        cursor.execute(insert_entries, [row[0], GBP] + [
             value for number, (account, amount) in enumerate(checked) for value in (account.pk, amount, number)
         ])
         if cursor.rowcount != len(checked):
             # Raised inside the atomic block, this rolls the transaction row back too: nothing is written.
             raise InvalidLine("A line names an account that does not exist.")
+    return _saved(created, row[0])
+
+
+def _found(key: str, checked: list[tuple[Account, Decimal]]) -> Transaction:
+    found = _existing(key, checked)
+    if found is None:  # pragma: no cover - a key is never freed: the rows are append-only
+        raise LedgerError(f"The key {key!r} is taken but no transaction has it.")
+    return found
+
+
+def _saved(created: Transaction, pk: int) -> Transaction:
+    created.pk = pk
     created._state.adding = False
     created._state.db = connection.alias
     return created

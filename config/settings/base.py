@@ -97,6 +97,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The ledger's posting statement is prepared once per connection (docs/decisions/0007). Turn it off behind a
+# connection pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or without
+# max_prepared_statements).
+LEDGER_PREPARED_POSTINGS = env.bool("LEDGER_PREPARED_POSTINGS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organisations.User"

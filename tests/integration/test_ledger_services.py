@@ -5,7 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from moneyed import Money
 
 from core.money import gbp
@@ -80,6 +81,37 @@ class TestPost:
         # The key is free again: nothing of the refused posting was kept.
         assert post(lines=[(bank, gbp("2")), (income, gbp("-2"))], memo="x", idempotency_key="ghost-middle",
                     transaction_date=DAY).entries.count() == 2
+
+    def test_the_posting_is_one_statement_that_djangos_query_log_sees(self, kent):  # type: ignore[no-untyped-def]
+        bank, income = accounts(kent, "bank", "asf_income")
+        with CaptureQueriesContext(connection) as queries:  # logged with its values, so not prepared
+            post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="seen",
+                 transaction_date=DAY)
+        written = [q["sql"] for q in queries if "ledger_entry" in q["sql"]]
+        assert len(written) == 1 and written[0].startswith("WITH") and "'seen'" in written[0]
+
+    def test_execute_wrappers_see_the_prepared_statement(self, kent):  # type: ignore[no-untyped-def]
+        bank, income = accounts(kent, "bank", "asf_income")
+        seen: list[str] = []
+
+        def wrapper(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            seen.append(sql)
+            return execute(sql, params, many, context)
+
+        assert not connection.queries_logged
+        with connection.execute_wrapper(wrapper):
+            post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="wrapped",
+                 transaction_date=DAY)
+        assert [sql for sql in seen if sql.startswith("WITH")] and Entry.objects.count() == 2
+
+    def test_writes_the_same_with_prepared_postings_turned_off(self, kent, settings):  # type: ignore[no-untyped-def]
+        settings.LEDGER_PREPARED_POSTINGS = False
+        bank, income = accounts(kent, "bank", "asf_income")
+        tx = post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="plain",
+                  transaction_date=DAY)
+        assert sorted(e.amount for e in tx.entries.all()) == [gbp("-4"), gbp("4")]
+        assert post(lines=[(bank, gbp("4")), (income, gbp("-4"))], memo="x", idempotency_key="plain",
+                    transaction_date=DAY).pk == tx.pk
 
     def test_records_the_source(self, kent):  # type: ignore[no-untyped-def]
         source = UserFactory(authority=kent)
@@ -186,6 +218,57 @@ class TestConcurrentPosts:
         assert len(set(results)) == 1 and len(results) == 6
         assert Transaction.objects.count() == 1
         assert balance(account=bank) == gbp("7")
+
+
+@pytest.mark.django_db(transaction=True)
+class TestPostOutsideATransaction:
+    """Outside any transaction (autocommit) a posting on PostgreSQL is one statement, a database transaction of
+    its own: all of it or nothing, its key kept or freed with it, the zero-sum trigger run at its end."""
+
+    def test_is_not_in_a_transaction_here(self):  # type: ignore[no-untyped-def]
+        assert connection.get_autocommit() and not connection.in_atomic_block
+
+    def test_writes_the_transaction_and_its_entries_in_line_order(self):  # type: ignore[no-untyped-def]
+        kent = AuthorityFactory(short_code="kent")
+        bank, income, creditors = accounts(kent, "bank", "asf_income", "provider_creditors")
+        tx = post(lines=[(income, gbp("-7.00")), (bank, gbp("10.00")), (creditors, gbp("-3.00"))], memo="Three",
+                  idempotency_key="auto-three", transaction_date=DAY)
+        assert [(e.account_id, e.amount) for e in Entry.objects.filter(transaction=tx).order_by("id")] == [
+            (income.pk, gbp("-7.00")), (bank.pk, gbp("10.00")), (creditors.pk, gbp("-3.00"))]
+        assert Transaction.objects.get(pk=tx.pk).idempotency_key == "auto-three"
+
+    def test_a_missing_account_writes_nothing_and_frees_the_key(self):  # type: ignore[no-untyped-def]
+        kent = AuthorityFactory(short_code="kent")
+        bank, income = accounts(kent, "bank", "asf_income")
+        ghost = Account(pk=999999, authority=kent, code="asf_income", name="Ghost", kind=AccountKind.INCOME)
+        with pytest.raises(InvalidLine, match="does not exist"):
+            post(lines=[(bank, gbp("2")), (ghost, gbp("-1")), (income, gbp("-1"))], memo="x",
+                 idempotency_key="auto-ghost", transaction_date=DAY)
+        assert nothing_written()
+        assert post(lines=[(bank, gbp("2")), (income, gbp("-2"))], memo="x", idempotency_key="auto-ghost",
+                    transaction_date=DAY).entries.count() == 2
+
+    def test_a_retry_returns_the_first_and_other_lines_conflict(self):  # type: ignore[no-untyped-def]
+        kent = AuthorityFactory(short_code="kent")
+        first = posted(kent, ("bank", "10"), ("asf_income", "-10"), key="auto-same")
+        assert posted(kent, ("asf_income", "-10"), ("bank", "10"), key="auto-same").pk == first.pk
+        with pytest.raises(IdempotencyConflict):
+            posted(kent, ("bank", "11"), ("asf_income", "-11"), key="auto-same")
+        assert (Transaction.objects.count(), Entry.objects.count()) == (1, 2)
+
+
+class TestPostInsideACallersTransaction:
+    def test_a_refused_posting_leaves_the_callers_transaction_usable(self, kent):  # type: ignore[no-untyped-def]
+        bank, income = accounts(kent, "bank", "asf_income")
+        ghost = Account(pk=999999, authority=kent, code="asf_income", name="Ghost", kind=AccountKind.INCOME)
+        with transaction.atomic():
+            with pytest.raises(InvalidLine):
+                post(lines=[(bank, gbp("1")), (ghost, gbp("-1"))], memo="x", idempotency_key="in-tx",
+                     transaction_date=DAY)
+            tx = post(lines=[(bank, gbp("1")), (income, gbp("-1"))], memo="x", idempotency_key="in-tx",
+                      transaction_date=DAY)
+        assert list(Transaction.objects.values_list("pk", flat=True)) == [tx.pk]
+        assert Entry.objects.count() == 2
 
 
 class TestReverse:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moneyed import Money
 from openpyxl.formula.tokenizer import Token, Tokenizer
+from openpyxl.utils.escape import unescape
 
 from contracts.apportionment import apportion_with_fixed_share
 from contracts.spreadsheets import FACT_LABELS, GBP_FORMAT, RunSheet, SheetLine, build_run_workbook, sheet_title
@@ -251,3 +252,36 @@ class TestUsageExport:
         assert ws["E2"].value == 2.5 and ws["E2"].data_type == "n"
         assert ws["A3"].value == "'=EVIL()" and ws["A3"].data_type == "s" and ws["F3"].value == "'-1+1"
         assert ws.freeze_panes == "A2"
+
+    def test_bold_header_repeated_on_print_widths_and_uk_dates(self):
+        from contracts.spreadsheets import DATE_FORMAT, USAGE_EXPORT_WIDTHS, write_usage_workbook
+
+        out = io.BytesIO()
+        write_usage_workbook(iter([("KCC-1", "kent", date(2016, 4, 1), "hours", Decimal("1.50"), "k:1")]), out)
+        ws = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["Usage"]
+        assert all(cell.font.bold for cell in ws[1]) and not ws["A2"].font.bold
+        assert ws.print_title_rows == "$1:$1"
+        assert [ws.column_dimensions[letter].width for letter in "ABCDEF"] == pytest.approx(USAGE_EXPORT_WIDTHS,
+                                                                                           abs=1)
+        assert ws["C2"].number_format == DATE_FORMAT
+
+    def test_text_that_looks_like_a_link_a_number_or_a_control_stays_the_same_text(self):
+        from contracts.spreadsheets import write_usage_workbook
+
+        rows = [("http://x.invalid/a", "kent", date(2016, 4, 1), "hours", Decimal("1"), "0044"),
+                ("\tTAB", "kent", date(2016, 4, 1), "hours", Decimal("1"), "\r=1+1")]
+        out = io.BytesIO()
+        write_usage_workbook(iter(rows), out)
+        ws = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["Usage"]
+        assert (ws["A2"].value, ws["A2"].hyperlink, ws["F2"].value, ws["F2"].data_type) == (
+            "http://x.invalid/a", None, "0044", "s")
+        # A carriage return is stored as Excel's escape _x000D_ (an XML reader would turn a bare one into \n).
+        assert (ws["A3"].value, unescape(ws["F3"].value)) == ("'\tTAB", "'\r=1+1")
+
+    def test_no_rows_is_a_header_only_workbook(self):
+        from contracts.spreadsheets import USAGE_EXPORT_HEADERS, write_usage_workbook
+
+        out = io.BytesIO()
+        assert write_usage_workbook(iter([]), out) == 0
+        ws = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["Usage"]
+        assert [c.value for c in ws[1]] == USAGE_EXPORT_HEADERS and ws.max_row == 1
