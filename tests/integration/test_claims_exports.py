@@ -30,6 +30,7 @@ def test_no_identifying_string_of_the_family_appears_in_the_export():
             setattr(obj, name, marker[: obj._meta.get_field(name).max_length or 200])
             markers.append(getattr(obj, name))
     child.date_of_birth = date(2014, 2, 17)
+    child.case_system_authority = household.responsible_authority  # the case-system id set above is that authority's
     household.save()
     child.save()
     assessment = w.assessment
