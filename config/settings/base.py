@@ -1,5 +1,5 @@
 """Settings shared by every environment. Every value comes from an environment variable with a safe default
-for the embedded demo (SQLite, a filesystem Celery broker, the console email backend)."""
+for the embedded demo (SQLite, a filesystem Celery broker, emails written to files under var/mail)."""
 
 from pathlib import Path
 
@@ -97,6 +97,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's web server, worker and beat share one file: writers wait for the lock (up to 20 s) and take it at
+    # the start of a transaction, rather than failing with "database is locked" when two upgrade at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 # The ledger's posting statement is prepared once per connection (docs/decisions/0007). Turn it off behind a
 # connection pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or without
 # max_prepared_statements).
@@ -184,7 +188,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CURRENCIES = ("GBP",)
 DEFAULT_CURRENCY = "GBP"
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The demo writes each email to a file under var/mail (letters carry their PDFs: the console would print them).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
@@ -193,7 +199,8 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="adoption-support@example.org")
 
 # GOV.UK Notify. Without an API key (the demo), messages stay in the local outbox page and email goes to
-# EMAIL_BACKEND (the console in the demo). Email templates are Notify template ids with ((subject)) and ((body)).
+# EMAIL_BACKEND (files under var/mail in the demo). Email templates are Notify template ids with ((subject))
+# and ((body)).
 NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
 NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
 NOTIFY_EMAIL_TEMPLATE_ID = env("NOTIFY_EMAIL_TEMPLATE_ID", default="")
