@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "oidc_provider.mjs"
 CLIENT_ID = "adoption-support"
-CLIENT_SECRET = "a-test-only-client-secret-for-the-provider"  # noqa: S105 (a throwaway provider's client)
+CLIENT_SECRET = "a-test-only-client-secret-for-the-provider"
 SECRET_ENV = "SSO_TEST_CLIENT_SECRET"
 
 
@@ -61,7 +62,7 @@ def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[
         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": redirect_uris,
         "post_logout_redirect_uris": post_logout_redirect_uris,
     }]}
-    process = subprocess.Popen(  # noqa: S603 (our own script, our own arguments)
+    process = subprocess.Popen(
         [node, str(SCRIPT), str(port), json.dumps(config)], cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
@@ -109,3 +110,20 @@ def _absolute(base: str, location: str) -> str:
 
 def query_of(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+# Fixtures (imported by the test modules that use them). One provider process per test session and worker.
+
+
+@pytest.fixture(scope="session")
+def oidc_op():  # type: ignore[no-untyped-def]
+    """The provider for the Django test client, whose host is `testserver`."""
+    op = start_provider(redirect_uris=["http://testserver/sso/callback/"],
+                        post_logout_redirect_uris=["http://testserver/sign-in/"])
+    yield op
+    op.stop()
+
+
+@pytest.fixture
+def client_secret(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
