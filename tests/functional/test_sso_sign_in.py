@@ -13,7 +13,7 @@ from sso.models import ProviderAccount, SignInEvent
 from sso.rules import EventKind, Refusal
 from tests.factories import PASSWORD, AuthorityFactory, UserFactory
 from tests.factories_sso import GroupMappingFactory, IdentityProviderFactory
-from tests.oidc import client_secret, oidc_op, query_of, sign_in_at_provider  # noqa: F401 (fixtures)
+from tests.oidc import query_of, sign_in_at_provider
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("client_secret")]
 
