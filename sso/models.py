@@ -161,5 +161,11 @@ class ProviderMfaDevice(Device):
     sign-in service logs it in (django_otp.login) only when the ID token says so, which makes the session verified
     and skips the product's own authenticator step. It never accepts a typed code."""
 
+    # No reverse accessor on the user (django-otp finds devices by model): the person's devices stay TOTP ones.
+    user: models.ForeignKey = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+        help_text="The person whose sign-ins this device stands for",
+    )
+
     def verify_token(self, token: str) -> bool:
         return False

@@ -88,7 +88,7 @@ def sign_in_with_claims(*, provider: IdentityProvider, claims: dict[str, Any], n
     them: a new role at each sign-in, and no access (account closed, sessions ended) once in no mapped group."""
     subject = str(claims.get("sub") or "")
     email = str(claims.get("email") or "").strip()
-    seen = {"provider": provider, "subject": subject, "email": email, "ip": ip, "now": now}
+    seen: dict[str, Any] = {"provider": provider, "subject": subject, "email": email, "ip": ip, "now": now}
     if not subject:
         return sign_in_refuse(reason=Refusal.TOKEN_INVALID, detail="the token names no subject", **seen)
     if not rules.email_domain_allowed(email, provider.email_domains):
