@@ -127,3 +127,12 @@ def oidc_op():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client_secret(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
+
+
+@pytest.fixture(scope="session")
+def oidc_op_live(live_server):  # type: ignore[no-untyped-def]
+    """The provider for the browser journeys, sending people back to pytest-django's live server."""
+    op = start_provider(redirect_uris=[f"{live_server.url}/sso/callback/"],
+                        post_logout_redirect_uris=[f"{live_server.url}/sign-in/"])
+    yield op
+    op.stop()
