@@ -2,12 +2,13 @@
 sign-in trail, and the marker device that records a provider's multi-factor assertion for django-otp."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_otp.models import Device
 from simple_history.models import HistoricalRecords
 
-from organisations.models import Role, Scope
+from organisations.models import Partnership, Role, Scope
 
 from . import rules
 
@@ -132,6 +133,22 @@ class GroupMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description or self.group_id}: {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if not self.provider_id:
+            return
+        provider = self.provider
+        partnership_ids = {pk for pk in (self.partnership_id, provider.partnership_id) if pk}
+        member_ids_of = {
+            p.pk: {a.pk for a in p.members.all()}
+            for p in Partnership.objects.filter(pk__in=partnership_ids).prefetch_related("members")
+        }
+        if not rules.mapping_within_organisation(
+            provider_authority_id=provider.authority_id, provider_partnership_id=provider.partnership_id,
+            authority_id=self.authority_id, partnership_id=self.partnership_id, member_ids_of=member_ids_of,
+        ):
+            raise ValidationError("A provider's groups can only give access inside its own organisation: choose its "
+                                  "authority, or a partnership it belongs to.")
 
 
 class SignInEvent(models.Model):

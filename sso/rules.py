@@ -114,3 +114,21 @@ def username_for(email: str, taken: Iterable[str]) -> str:
     while f"{base}-{n}" in used:
         n += 1
     return f"{base}-{n}"
+
+
+def mapping_within_organisation(
+    *, provider_authority_id: int | None, provider_partnership_id: int | None, authority_id: int | None,
+    partnership_id: int | None, member_ids_of: dict[int, set[int]],
+) -> bool:
+    """A provider's groups may only give scope inside its own organisation: an authority's provider its own
+    authority or a partnership it belongs to; a partnership's provider the partnership or one of its members.
+    `member_ids_of` maps each partnership named here to its member authorities' ids."""
+    if provider_authority_id is not None:
+        if authority_id is not None:
+            return authority_id == provider_authority_id
+        return partnership_id is not None and provider_authority_id in member_ids_of.get(partnership_id, set())
+    if provider_partnership_id is None:
+        return False
+    if partnership_id is not None:
+        return partnership_id == provider_partnership_id
+    return authority_id is not None and authority_id in member_ids_of.get(provider_partnership_id, set())

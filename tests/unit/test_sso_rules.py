@@ -106,3 +106,25 @@ class TestUsernameFor:
 
     def test_odd_characters_become_dashes(self) -> None:
         assert rules.username_for("jo o'neil@kent.gov.uk", []) == "jo-o-neil@kent.gov.uk"
+
+
+class TestMappingWithinOrganisation:
+    MEMBERS = {3: {1, 2}}
+
+    @pytest.mark.parametrize(("provider", "mapping", "allowed"), [
+        ((1, None), (1, None), True),    # an authority's provider: its own authority
+        ((1, None), (2, None), False),   # ...never another authority
+        ((1, None), (None, 3), True),    # ...or a partnership it belongs to
+        ((4, None), (None, 3), False),   # ...not a partnership it is not in
+        ((None, 3), (None, 3), True),    # a partnership's provider: the partnership
+        ((None, 3), (2, None), True),    # ...or one of its members
+        ((None, 3), (4, None), False),   # ...never an outsider
+        ((None, 3), (None, 5), False),   # ...nor another partnership
+        ((None, None), (1, None), False),
+        ((1, None), (None, None), False),
+    ])
+    def test_scope_stays_inside_the_providers_organisation(self, provider, mapping, allowed) -> None:  # type: ignore[no-untyped-def]
+        assert rules.mapping_within_organisation(
+            provider_authority_id=provider[0], provider_partnership_id=provider[1], authority_id=mapping[0],
+            partnership_id=mapping[1], member_ids_of=self.MEMBERS,
+        ) is allowed
