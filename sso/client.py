@@ -26,7 +26,8 @@ TIMEOUT_SECONDS = 10
 DISCOVERY_CACHE_SECONDS = 300
 CLOCK_SKEW_SECONDS = 60
 CALLBACK_URL_NAME = "sso:callback"
-SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
+# Asymmetric only (the library verifies RS* and ES* against the provider's published keys); never "none" or HS*.
+SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384")
 
 
 class ProviderUnavailable(Exception):
@@ -120,12 +121,26 @@ class ProviderClient(OIDCAuthenticationBackend):
             return "client_secret_basic" in methods
         return _settings_for(self.provider, attr, *args)
 
+    def _accepted_header(self, token: Any) -> dict[str, Any]:
+        """The token's header, if it names an algorithm we accept and the provider publishes: checked before any
+        key is looked up, so a token signed with a shared secret (HS256) or none never reaches a key."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenRejected(f"the token cannot be read: {exc}") from exc
+        offered = self.config.get("id_token_signing_alg_values_supported") or ["RS256"]
+        if header.get("alg") not in SIGNING_ALGORITHMS or header.get("alg") not in offered:
+            raise TokenRejected(f"the token is signed with {header.get('alg')!r}, which is not accepted")
+        return header
+
+    def verify_token(self, token: Any, **kwargs: Any) -> dict[str, Any]:
+        self._accepted_header(token)
+        return super().verify_token(token, **kwargs)
+
     def _verify_jws(self, payload: Any, key: Any) -> dict[str, Any]:
         """Signature (with the one algorithm we expect), issuer, audience, expiry and issue time; the library then
         checks the nonce."""
-        header = jwt.get_unverified_header(payload)
-        if header.get("alg") not in SIGNING_ALGORITHMS:
-            raise TokenRejected(f"the token is signed with {header.get('alg')!r}, which is not accepted")
+        header = self._accepted_header(payload)
         try:
             return jwt.decode(
                 payload, key, algorithms=[header["alg"]], audience=self.provider.client_id,

@@ -6,7 +6,8 @@
 // CONFIG_JSON: {"clients": [{"client_id", "client_secret", "redirect_uris", "post_logout_redirect_uris"}]}.
 // Test controls (plain HTTP on the same port, for the test process only):
 //   POST /__test__/accounts  {"sub", "email", "email_verified", "name", "groups", "mfa"}  adds or replaces a person
-//   POST /__test__/fault     {"kind": "wrong_audience" | "expired" | "wrong_nonce" | "wrong_issuer" | "bad_signature"}
+//   POST /__test__/fault     {"kind": "wrong_audience" | "expired" | "wrong_nonce" | "wrong_issuer" | "bad_signature"
+//                                     | "symmetric"}
 //                            the next ID token the token endpoint hands out is spoiled that way (signed by this
 //                            provider's own key, except for bad_signature), as a broken or hostile provider would
 // The sign-in page (/interaction/:uid) is a form with one field, the person's subject id.
@@ -110,6 +111,11 @@ async function spoil(idToken, kind) {
   if (kind === "expired") Object.assign(claims, { iat: now - 7200, exp: now - 3600 });
   if (kind === "wrong_nonce") claims.nonce = "a-nonce-this-service-never-sent";
   if (kind === "wrong_issuer") claims.iss = "http://127.0.0.1:9/unknown-issuer";
+  if (kind === "symmetric") {
+    // Signed with the client's own secret (HS256): the old key-confusion attack on clients that accept any alg.
+    const secret = new TextEncoder().encode((config.clients || [])[0].client_secret);
+    return new jose.SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(secret);
+  }
   const key = kind === "bad_signature" ? strangerKey : privateKey;
   return new jose.SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "test-key-1" }).sign(key);
 }

@@ -128,6 +128,7 @@ class TestBadInputsAreRefused:
         ("wrong_nonce", "nonce"),
         ("wrong_issuer", "unknown issuer"),
         ("bad_signature", "signature"),
+        ("symmetric", "'HS256', which is not accepted"),
     ])
     def test_a_spoiled_token(self, client, idp, oidc_op, kent, fault, detail):  # type: ignore[no-untyped-def]
         UserFactory(email="jo@kent.gov.uk", authority=kent)
