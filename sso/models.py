@@ -12,6 +12,9 @@ from organisations.models import Partnership, Role, Scope
 
 from . import rules
 
+# Addresses under /sso/ that a provider's start address (/sso/<slug>/) must not take.
+RESERVED_SLUGS = frozenset({"callback", "sign-ins"})
+
 
 class IdentityProvider(models.Model):
     """One OpenID Connect provider an organisation signs its staff in with (for example its Entra ID tenant)."""
@@ -61,6 +64,10 @@ class IdentityProvider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": "This short name is taken by a page of the service: choose another."})
 
     @property
     def email_domains(self) -> list[str]:

@@ -12,6 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
+from organisations.access import role_required
+from organisations.models import Role
+
 from . import client, selectors, wording
 from .models import IdentityProvider
 from .rules import Refusal
@@ -97,3 +100,10 @@ def callback(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = settings.LOGIN_REDIRECT_URL
     return redirect(target)
+
+
+@role_required(Role.AUDITOR, Role.ADMINISTRATOR)
+def sign_in_events(request: HttpRequest) -> HttpResponse:
+    """The sign-in trail of the council accounts the user's organisation may see."""
+    events = selectors.sign_in_events_for(user=request.user)
+    return render(request, "sso/sign_in_events.html", {"events": events, "shown": selectors.EVENTS_SHOWN})
