@@ -5,7 +5,7 @@ provider's multi-factor assertion, a refusal, and sign-out at the provider. axe-
 import pytest
 
 from organisations.models import Role, User
-from tests.factories import AuthorityFactory, UserFactory
+from tests.factories import PASSWORD, AuthorityFactory, UserFactory
 from tests.factories_sso import GroupMappingFactory, IdentityProviderFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("client_secret")]
@@ -87,3 +87,19 @@ def test_a_person_in_no_mapped_group_sees_why(page, a11y, idp, oidc_op_live):  #
     a11y.check(page)
     page.get_by_role("link", name="Go to the sign-in page").click()
     page.wait_for_url("**/sign-in/")
+
+
+def test_an_auditor_reads_the_sign_in_trail(page, a11y, idp, oidc_op_live):  # type: ignore[no-untyped-def]
+    oidc_op_live.add_person(sub="sub-out", email="someone@gmail.com")
+    page.goto("/sign-in/")
+    sign_in_with_council_account(page, "sub-out")
+    page.get_by_role("heading", name="You could not be signed in").wait_for()
+    auditor = UserFactory(role=Role.AUDITOR, authority=idp.authority)
+    page.goto("/sign-in/")
+    page.get_by_label("User name").fill(auditor.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign-ins").click()
+    page.get_by_role("heading", name="Sign-ins with council accounts").wait_for()
+    assert "Sign-in refused: email domain not allowed" in page.content()
+    a11y.check(page)
