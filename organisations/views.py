@@ -24,7 +24,10 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    pass
+    def get_success_url(self) -> str:
+        # An app that signed the person in elsewhere (sso: the council's identity provider) may name where sign-out
+        # continues, such as the provider's own end-session page; it sets this while the session is ended.
+        return getattr(self.request, "sign_out_continues_at", None) or super().get_success_url()
 
 
 def _next(request: HttpRequest) -> str:

@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+# A real OpenID provider in its own process, for the single sign-on tests (fixtures oidc_op, client_secret).
+pytest_plugins = ["tests.oidc"]
+
 # Groups of tests that must not run beside each other on two pytest-xdist workers (`--dist loadgroup` keeps each
 # group on one worker, one test at a time): the browser journeys (one Chromium at a time) and the tests that start
 # real Celery worker processes. Tests marked `serial` need the whole machine (they restart PostgreSQL): they run

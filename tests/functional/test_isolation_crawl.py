@@ -41,6 +41,8 @@ NOT_CRAWLED = {
     "journals:detail": "exists once a journal is made (a POST); role and scope tested in test_journal_pages",
     "journals:download": "exists once a journal is made; role, scope and audit tested in test_journal_pages",
     "journals:confirm": "an action on an exported journal; role and scope tested in test_journal_pages",
+    "sso:start": "off to a council's identity provider (no data); tested in test_sso_sign_in",
+    "sso:callback": "back from the identity provider with a code; every refusal tested in test_sso_sign_in",
     "notifications:notify_callback": "GOV.UK Notify's receipts (POST, bearer token, no sign-in); tested in "
                                      "test_notifications_channel",
 }
