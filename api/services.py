@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
+from django.db.models import Field
 from django.utils.text import slugify
 
 from contracts.models import Contract, ImportBatch
@@ -136,8 +137,7 @@ def api_call_record(*, client: ApiClient | None, method: str, path: str, status:
             if client is not None:
                 ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         return call
-    fields = [ApiCall._meta.get_field(name) for name in _CALL_COLUMNS]
-    values = [field.get_db_prep_save(getattr(call, field.attname), connection) for field in fields]
+    values = [field.get_db_prep_save(getattr(call, field.attname), connection) for field in _call_fields()]
     with connection.cursor() as cursor:
         cursor.execute(_call_statement(), [now, client.pk, *values])
         call.pk = cursor.fetchone()[0]
@@ -149,14 +149,19 @@ def api_call_record(*, client: ApiClient | None, method: str, path: str, status:
 _CALL_COLUMNS = ("client", "at", "method", "path", "status", "object_ids", "duration_ms")
 
 
+def _call_fields() -> list[Field]:
+    by_name = {field.name: field for field in ApiCall._meta.concrete_fields}
+    return [by_name[name] for name in _CALL_COLUMNS]
+
+
 @functools.cache
 def _call_statement() -> str:
-    """The audit statement, built once from the models' metadata (every value a parameter)."""
+    """The audit statement, built once from the models' metadata: names only, every value a parameter."""
     calls, clients = ApiCall._meta, ApiClient._meta
-    columns = ", ".join(f'"{calls.get_field(name).column}"' for name in _CALL_COLUMNS)
+    columns = ", ".join(f'"{field.column}"' for field in _call_fields())
     placeholders = ", ".join(["%s"] * len(_CALL_COLUMNS))
-    return (f'WITH used AS (UPDATE "{clients.db_table}" SET "{clients.get_field("last_used_at").column}" = %s '
-            f'WHERE "{clients.pk.column}" = %s) '
+    used = f'"{clients.get_field("last_used_at").column}"'
+    return (f'WITH used AS (UPDATE "{clients.db_table}" SET {used} = %s WHERE "{clients.pk.column}" = %s) '  # noqa: S608
             f'INSERT INTO "{calls.db_table}" ({columns}) VALUES ({placeholders}) RETURNING "{calls.pk.column}"')
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
@@ -38,17 +40,22 @@ class OneTripRateThrottle(SimpleRateThrottle):
 
     _scripts: dict[int, Any] = {}
 
+    def _redis(self) -> RedisCache | None:
+        cache = caches[DEFAULT_CACHE_ALIAS] if isinstance(self.cache, ConnectionProxy) else self.cache
+        return cache if isinstance(cache, RedisCache) else None
+
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
             return True
-        if not isinstance(self.cache, RedisCache):
+        redis = self._redis()
+        if redis is None:
             return super().allow_request(request, view)
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
         self.now = self.timer()
-        key = self.cache.make_and_validate_key(self.key)
-        client = self.cache._cache.get_client(key, write=True)
+        key = redis.make_and_validate_key(self.key)
+        client = redis._cache.get_client(key, write=True)  # type: ignore[attr-defined]
         script = self._scripts.get(id(client.connection_pool))
         if script is None:
             script = self._scripts[id(client.connection_pool)] = client.register_script(SLIDING_WINDOW)
@@ -59,7 +66,7 @@ class OneTripRateThrottle(SimpleRateThrottle):
         return bool(allowed)
 
     def wait(self) -> float | None:
-        if not isinstance(self.cache, RedisCache):
+        if self._redis() is None:
             return super().wait()
         remaining = self.duration - (self.now - self._oldest)
         available = self.num_requests - self._calls + 1

@@ -19,7 +19,7 @@ def kind_of_key(idempotency_key: str) -> str:
     return idempotency_key.rsplit(":", 1)[-1]
 
 
-def source_label(app_label: str | None, model: str | None, source_id: int | None) -> str:
+def source_label(app_label: str | None, model: str | None, source_id: str) -> str:
     """What caused the posting, as app.model:pk (empty for none)."""
     if app_label is None:
         return ""

@@ -4,6 +4,7 @@ row per call naming the records it touched."""
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any, ClassVar
 
@@ -123,7 +124,7 @@ class ScopedReadViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
             queryset = queryset.prefetch_related(*self.prefetch_related)
         return queryset
 
-    def paginate_queryset(self, queryset: QuerySet) -> list[Any] | None:
+    def paginate_queryset(self, queryset: QuerySet) -> builtins.list[Any] | None:
         page = super().paginate_queryset(queryset)
         if page is not None:
             if page and isinstance(page[0], dict):  # a lean page: rows as dicts
