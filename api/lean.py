@@ -59,6 +59,7 @@ class Plan:
     model: type[Model]
     columns: list[Column] = field(default_factory=list)
     nested: list[Nested] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # the serializer's field order, kept in each row's keys
 
     @property
     def lookups(self) -> list[str]:
@@ -99,6 +100,8 @@ class Plan:
                         grouped[parent_row[nested.parent_lookup]].append(rendered)
                 for item, i in zip(out, ids, strict=True):
                     item[nested.name] = grouped[i]
+        if [c.name for c in self.columns] + [n.name for n in self.nested] != self.order:
+            out = [{name: item[name] for name in self.order} for item in out]  # a nested list mid-row
         return out
 
 
@@ -184,6 +187,7 @@ def plan_for(serializer: serializers.Serializer, prefetches: Sequence[Any] = ())
     for name, fld in serializer.fields.items():
         if fld.write_only:
             continue
+        plan.order.append(name)
         if name in rules:
             lookups, convert = rules[name]
             plan.columns.append(Column(name, tuple(lookups), convert))

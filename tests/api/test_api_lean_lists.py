@@ -45,7 +45,7 @@ def test_a_lean_list_answers_what_the_serializer_answers(monkeypatch):
                         patched.setattr(_base, "plan_for_view", lambda view: None)
                         plain = caller.get(url)
                     assert lean.status_code == plain.status_code == 200, (who, url, lean.content[:300])
-                    assert lean.json() == plain.json(), (who, url)
+                    assert lean.content == plain.content, (who, url)  # the same bytes: values, keys and their order
                     compared += 1
                     rows += len(lean.json()["results"])
                     url, pages = lean.json()["next"], pages + 1
