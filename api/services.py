@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import secrets
@@ -12,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Field
 from django.utils.text import slugify
 
 from contracts.models import Contract, ImportBatch
@@ -121,12 +123,46 @@ def api_client_revoke(*, client: ApiClient, by: Any, now: datetime) -> ApiClient
 
 def api_call_record(*, client: ApiClient | None, method: str, path: str, status: int, object_ids: list[str],
                     now: datetime, duration_ms: int = 0) -> ApiCall:
-    """The audit row of one call; also notes when the client was last used."""
-    call = ApiCall.objects.create(client=client, at=now, method=method[:10], path=path[:300], status=status,
-                                  object_ids=object_ids[:1000], duration_ms=max(duration_ms, 0))
-    if client is not None:
-        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+    """The audit row of one call; also notes when the client was last used.
+
+    On PostgreSQL both writes are one statement (`WITH used AS (UPDATE the client) INSERT the call`): one round trip
+    per call instead of two, and, being one statement, both or neither are written. Elsewhere (SQLite, the demo) two
+    statements in an atomic block."""
+    call = ApiCall(client=client, at=now, method=method[:10], path=path[:300], status=status,
+                   object_ids=object_ids[:1000], duration_ms=max(duration_ms, 0))
+    connection = connections[router.db_for_write(ApiCall)]
+    if connection.vendor != "postgresql" or client is None:
+        with transaction.atomic(using=connection.alias):
+            call.save(force_insert=True, using=connection.alias)
+            if client is not None:
+                ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        return call
+    values = [field.get_db_prep_save(getattr(call, field.attname), connection) for field in _call_fields()]
+    with connection.cursor() as cursor:
+        cursor.execute(_call_statement(), [now, client.pk, *values])
+        call.pk = cursor.fetchone()[0]
+    call._state.adding = False
+    call._state.db = connection.alias
     return call
+
+
+_CALL_COLUMNS = ("client", "at", "method", "path", "status", "object_ids", "duration_ms")
+
+
+def _call_fields() -> list[Field]:
+    by_name = {field.name: field for field in ApiCall._meta.concrete_fields}
+    return [by_name[name] for name in _CALL_COLUMNS]
+
+
+@functools.cache
+def _call_statement() -> str:
+    """The audit statement, built once from the models' metadata: names only, every value a parameter."""
+    calls, clients = ApiCall._meta, ApiClient._meta
+    columns = ", ".join(f'"{field.column}"' for field in _call_fields())
+    placeholders = ", ".join(["%s"] * len(_CALL_COLUMNS))
+    used = f'"{clients.get_field("last_used_at").column}"'
+    return (f'WITH used AS (UPDATE "{clients.db_table}" SET {used} = %s WHERE "{clients.pk.column}" = %s) '  # noqa: S608
+            f'INSERT INTO "{calls.db_table}" ({columns}) VALUES ({placeholders}) RETURNING "{calls.pk.column}"')
 
 
 # ---- usage posted in bulk ------------------------------------------------------------------------------------

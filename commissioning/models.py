@@ -105,6 +105,8 @@ class Referral(django_fsm.FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["authority", "status"], name="referral_authority_status"),
             models.Index(fields=["sent_to", "status"], name="referral_provider_status"),
+            # The API's cursor (a provider's referrals by id): a range of this index, no sort.
+            models.Index(fields=["sent_to", "id"], name="referral_provider_id"),
             models.Index(fields=["contract", "status"], name="referral_contract_status"),
         ]
         constraints = [

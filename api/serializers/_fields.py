@@ -35,3 +35,11 @@ class AuthorityCodeField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
         super().__init__(slug_field="short_code", **kwargs)
+
+
+def _name(value: str) -> str:
+    return value
+
+
+#: `lean_columns` rule for a provider shown as its name (`StringRelatedField`: `Provider.__str__` is its name).
+PROVIDER_NAME = (("provider__name",), _name)

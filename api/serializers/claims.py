@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from claims.models.applications import ApplicationLine, ASFApplication
 
-from ._fields import AuthorityCodeField, MoneyField
+from ._fields import PROVIDER_NAME, AuthorityCodeField, MoneyField
 
 
 class ApplicationLineSerializer(serializers.ModelSerializer):
@@ -15,6 +15,7 @@ class ApplicationLineSerializer(serializers.ModelSerializer):
     unit_cost = MoneyField()
     travel = MoneyField()
     total = MoneyField()
+    lean_columns = {"provider": PROVIDER_NAME}
 
     class Meta:
         model = ApplicationLine

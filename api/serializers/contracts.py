@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from contracts.models import ApportionmentLine, ApportionmentRun, Contract, UsageMeasure, UsageRecord
 
-from ._fields import AuthorityCodeField, MoneyField
+from ._fields import PROVIDER_NAME, AuthorityCodeField, MoneyField
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -17,6 +17,7 @@ class ContractSerializer(serializers.ModelSerializer):
     parties = AuthorityCodeField(many=True)
     unit_price = MoneyField()
     total_value = MoneyField()
+    lean_columns = {"provider": PROVIDER_NAME}
 
     class Meta:
         model = Contract

@@ -12,7 +12,18 @@ from ._fields import AuthorityCodeField, MoneyField
 
 def posting_kind(transaction: Transaction) -> str:
     """The last part of the posting's key (`claims.asfapplication:12:approved` is `approved`)."""
-    return transaction.idempotency_key.rsplit(":", 1)[-1]
+    return kind_of_key(transaction.idempotency_key)
+
+
+def kind_of_key(idempotency_key: str) -> str:
+    return idempotency_key.rsplit(":", 1)[-1]
+
+
+def source_label(app_label: str | None, model: str | None, source_id: str) -> str:
+    """What caused the posting, as app.model:pk (empty for none)."""
+    if app_label is None:
+        return ""
+    return f"{app_label}.{model}:{source_id}"
 
 
 class EntrySerializer(serializers.ModelSerializer):
@@ -33,6 +44,11 @@ class TransactionSerializer(serializers.ModelSerializer):
     kind = serializers.SerializerMethodField()
     source = serializers.SerializerMethodField()
     entries = EntrySerializer(many=True, read_only=True, source="visible_entries")
+    # api.lean: the two method fields from columns (the source's content type joined).
+    lean_columns = {
+        "kind": (("idempotency_key",), kind_of_key),
+        "source": (("source_type__app_label", "source_type__model", "source_id"), source_label),
+    }
 
     class Meta:
         model = Transaction
@@ -47,4 +63,4 @@ class TransactionSerializer(serializers.ModelSerializer):
         source_type = obj.source_type
         if source_type is None:
             return ""
-        return f"{source_type.app_label}.{source_type.model}:{obj.source_id}"
+        return source_label(source_type.app_label, source_type.model, obj.source_id)

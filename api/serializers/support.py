@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from rest_framework import serializers
 
 from support.models.assessments import Assessment
@@ -13,7 +15,7 @@ from support.models.plans import OutcomeMeasure, PlannedService, SupportPlan
 from support.models.requests import Requester, SupportRequest
 from support.models.reviews import Review
 
-from ._fields import AuthorityCodeField, MoneyField
+from ._fields import PROVIDER_NAME, AuthorityCodeField, MoneyField
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -59,9 +61,14 @@ class LegalOrderSerializer(serializers.ModelSerializer):
         fields = ["id", "child", "kind", "order_date", "placing_authority", "court"]
 
 
+def _request_reference(pk: int) -> str:
+    return SupportRequest.reference.fget(SimpleNamespace(pk=pk))  # type: ignore[attr-defined]
+
+
 class SupportRequestSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     responsible_authority = AuthorityCodeField()
+    lean_columns = {"reference": (("id",), _request_reference)}  # api.lean: the model's own property
 
     class Meta:
         model = SupportRequest
@@ -113,6 +120,7 @@ class PlannedServiceSerializer(serializers.ModelSerializer):
     service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     provider = serializers.StringRelatedField()
     estimated_cost = MoneyField()
+    lean_columns = {"provider": PROVIDER_NAME}
 
     class Meta:
         model = PlannedService

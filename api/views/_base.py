@@ -4,6 +4,7 @@ row per call naming the records it touched."""
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any, ClassVar
 
@@ -20,6 +21,8 @@ from rest_framework.views import APIView
 from core.audit import record_access
 
 from ..errors import PayloadTooLarge
+from ..filters import FilterBackend
+from ..lean import plan_for_view
 from ..models import ApiClient
 from ..services import api_call_record
 from ..throttling import UnauthenticatedRateThrottle
@@ -97,8 +100,22 @@ class ScopedReadViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     select_related: ClassVar[tuple[str, ...]] = ()
     prefetch_related: ClassVar[tuple[Any, ...]] = ()
 
+    filter_backends = [FilterBackend]
+
     def base_queryset(self) -> QuerySet:
         return self.model.objects.for_user(self.request.user)  # type: ignore[attr-defined]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A page of rows read as columns (`api.lean`), without model instances, where the serializer allows it: the
+        # same JSON, the same queries (the page, one per nested list), in a fraction of the time. (A comment, not a
+        # docstring: drf-spectacular would make a docstring every list's description in the schema.)
+        plan = plan_for_view(self)
+        if plan is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.base_queryset()).values(*plan.lookups)
+        page = self.paginate_queryset(queryset)
+        assert page is not None  # every list is paged
+        return self.get_paginated_response(plan.render(page, self))
 
     def get_queryset(self) -> QuerySet:
         queryset = self.base_queryset()
@@ -108,10 +125,14 @@ class ScopedReadViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
             queryset = queryset.prefetch_related(*self.prefetch_related)
         return queryset
 
-    def paginate_queryset(self, queryset: QuerySet) -> list[Any] | None:
+    def paginate_queryset(self, queryset: QuerySet) -> builtins.list[Any] | None:
         page = super().paginate_queryset(queryset)
         if page is not None:
-            self.touch(*page)
+            if page and isinstance(page[0], dict):  # a lean page: rows as dicts
+                model_label, pk = self.model._meta.label_lower, self.model._meta.pk.attname
+                self.touched.extend(f"{model_label}:{row[pk]}" for row in page)
+            else:
+                self.touch(*page)
         return page
 
     def get_object(self) -> Any:

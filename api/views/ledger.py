@@ -76,8 +76,17 @@ class TransactionViewSet(ScopedReadViewSet):
         visible = Entry.objects.for_user(self.request.user)
         return Transaction.objects.filter(pk__in=visible.values("transaction_id"))
 
+    # api.lean: the entries are read through the same visible-entries queryset, one query for the page.
+    lean_prefetch = (Prefetch("entries", to_attr="visible_entries"),)
+
+    def visible_entries(self) -> QuerySet:
+        return Entry.objects.for_user(self.request.user).order_by("id")
+
+    def lean_entries_queryset(self) -> QuerySet:
+        return self.visible_entries()
+
     def get_queryset(self) -> QuerySet:
-        visible = Entry.objects.for_user(self.request.user).select_related(
-            "transaction", "account__authority", "account__counterparty").order_by("id")
+        # The entries' transaction is their parent (the prefetch sets it): only the accounts are joined.
+        visible = self.visible_entries().select_related("account__authority", "account__counterparty")
         return super().get_queryset().prefetch_related(Prefetch("entries", queryset=visible,
                                                                 to_attr="visible_entries"))

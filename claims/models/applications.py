@@ -130,7 +130,9 @@ class ASFApplication(django_fsm.FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "ASF application"
-        indexes = [models.Index(fields=["responsible_authority", "status"], name="claims_app_authority_status")]
+        indexes = [models.Index(fields=["responsible_authority", "status"], name="claims_app_authority_status"),
+                   # The API's cursor (an authority's applications by id): a range of this index, no sort.
+                   models.Index(fields=["responsible_authority", "id"], name="claims_app_authority_id")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="asf_application_status_valid"),
             models.CheckConstraint(condition=Q(decision__in=Decision.values), name="asf_application_decision_valid"),

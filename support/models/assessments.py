@@ -73,6 +73,8 @@ class Assessment(django_fsm.FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-started_date", "-id"]
+        # The API's cursor (an authority's assessments by id): a range of this index, no sort.
+        indexes = [models.Index(fields=["responsible_authority", "id"], name="assessment_authority_id")]
         constraints = [
             _states_constraint("status", ApprovalStatus, "assessment_status_valid"),
             models.CheckConstraint(condition=~Q(approved_by=F("author")), name="assessment_not_approved_by_author"),

@@ -86,7 +86,9 @@ class SupportRequest(django_fsm.FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-received_date", "-id"]
-        indexes = [models.Index(fields=["responsible_authority", "stage"]), models.Index(fields=["received_date"])]
+        indexes = [models.Index(fields=["responsible_authority", "stage"]), models.Index(fields=["received_date"]),
+                   # The API's cursor (an authority's requests by id): a range of this index, no sort.
+                   models.Index(fields=["responsible_authority", "id"], name="support_request_authority_id")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(child__isnull=False) & Q(person__isnull=True))

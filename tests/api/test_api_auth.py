@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiCall, ApiClient
@@ -124,6 +126,16 @@ class TestAudit:
                                                                       200)
         assert call.object_ids == [f"support.household:{household.pk}"]
 
+    def test_the_row_and_the_clients_last_use_are_one_statement(self, kent):
+        issued = issue(name="kent-cases", authority=kent)
+        with CaptureQueriesContext(connection) as queries:
+            assert http(issued.token).get(f"{PREFIX}/households/").status_code == 200
+        audit = [q["sql"] for q in queries.captured_queries if "api_apicall" in q["sql"]]
+        assert len(audit) == 1 and "api_apiclient" in audit[0]  # one round trip writes both
+        call = ApiCall.objects.get()
+        issued.client.refresh_from_db()
+        assert issued.client.last_used_at == call.at and call.duration_ms >= 0
+
     def test_writes_a_row_for_a_refused_call_too(self, kent):
         http("wrong-token-of-some-length").get(f"{PREFIX}/households/")
         call = ApiCall.objects.get()
@@ -187,3 +199,16 @@ class TestThrottling:
         statuses = [caller.get(f"{PREFIX}/households/").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         assert_problem(caller.get(f"{PREFIX}/households/"), 429)
+
+    def test_the_window_is_counted_once_per_call_and_says_when_to_retry(self, kent, monkeypatch):
+        # On Redis (the tests' cache) one script call counts the call: refused calls are not counted, so the rate
+        # is exactly the calls allowed in the window, and the 429 says how long until the oldest one leaves it.
+        monkeypatch.setattr(ClientRateThrottle, "rate", "2/minute", raising=False)
+        issued = issue(name="kent-window", authority=kent)
+        caller = http(issued.token)
+        statuses = [caller.get(f"{PREFIX}/households/").status_code for _ in range(4)]
+        assert statuses == [200, 200, 429, 429]
+        refused = caller.get(f"{PREFIX}/households/")
+        assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+        other = http(issue(name="kent-other", authority=kent).token)
+        assert other.get(f"{PREFIX}/households/").status_code == 200  # per client
