@@ -227,16 +227,45 @@ class TestCommand:
 
 
 class TestTheTask:
-    def test_a_large_batch_is_written_by_a_task_with_progress(self, kent, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    def test_the_task_makes_the_batch_and_writes_its_file_with_progress(self, kent,  # type: ignore[no-untyped-def]
+                                                                        django_capture_on_commit_callbacks):
         for n in range(3):
             posted(kent, ("bank", f"{n + 1}.00"), ("asf_receivable", f"-{n + 1}.00"), on=date(2026, 5, 1))
         finance = officer(kent)
-        batch = create(kent, by=finance)
-        with django_capture_on_commit_callbacks(execute=True):
-            job = services.batch_file_request(batch=batch, by=finance)
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            job = services.batch_request(authority=kent, cut_off_date=TODAY, layout="unit4", by=finance,
+                                         today=TODAY)
+        assert not JournalBatch.objects.exists() and len(queued) == 1
+        for callback in queued:
+            callback()
         job = BackgroundJob.objects.get(pk=job.pk)
+        batch = JournalBatch.objects.get()
         assert (job.status, job.progress_done, job.progress_total) == (JobStatus.SUCCEEDED, 6, 6)
-        assert JournalBatch.objects.get(pk=batch.pk).status == BatchStatus.EXPORTED
+        assert job.target == f"ledger.journalbatch:{batch.pk}"
+        assert job.message == "Journal J-KENT-000001: 6 postings written"
+        assert (batch.status, batch.created_by, batch.layout) == (BatchStatus.EXPORTED, finance, "unit4")
+
+    def test_what_can_be_refused_at_once_is_refused_in_the_request(self, kent):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.BadCutOff):
+            services.batch_request(authority=kent, cut_off_date=date(2026, 7, 3), layout="generic", by=None,
+                                   today=TODAY)
+        with pytest.raises(services.LayoutNotKnown):
+            services.batch_request(authority=kent, cut_off_date=TODAY, layout="sage", by=None, today=TODAY)
+        with pytest.raises(services.NotPermitted):
+            services.batch_request(authority=kent, cut_off_date=TODAY, layout="generic",
+                                   by=officer(kent, role=Role.SOCIAL_WORKER), today=TODAY)
+        assert not BackgroundJob.objects.exists()
+
+    def test_a_refusal_in_the_task_ends_the_job_with_its_words(self, kent, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+        bare = AuthorityFactory(short_code="bare", name="Bare")
+        posted(bare, ("bank", "1.00"), ("asf_receivable", "-1.00"), on=date(2026, 5, 1))
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.batch_request(authority=bare, cut_off_date=TODAY, layout="generic", by=officer(bare),
+                                         today=TODAY)
+        job = BackgroundJob.objects.get(pk=job.pk)
+        assert job.status == JobStatus.FAILED
+        assert sorted(job.message.splitlines()[1:]) == ["ASF receivable (asf_receivable)", "Bank (bank)"]
+        assert not JournalBatch.objects.exists()
 
 
 class TestMappingsAndPeriods:
