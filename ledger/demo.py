@@ -1,6 +1,6 @@
 """Demo data for the ledger: the chart of accounts for every authority, an opening bank balance funded from each
 authority's own budget so the pages have something to show, and a complete mapping of every account to the
-council's codes (with its journal settings), so a finance officer can make and download a journal at once.
+council's codes and its journal settings, so a finance officer can make and download a journal at once.
 Idempotent (chart, mappings and settings by natural key, posting by idempotency key)."""
 
 from datetime import date
@@ -9,8 +9,8 @@ from typing import Any
 from core.money import gbp
 from organisations.models import Authority
 
-from .journals.models import AccountMapping
-from .journals.services import mapping_save
+from .journals.models import AccountMapping, JournalSettings
+from .journals.services import mapping_save, settings_save
 from .models import CHART, Account, AccountCode, Transaction
 from .services import account_for, chart_ensure, post
 
@@ -35,6 +35,15 @@ def demo_cost_centre(authority: Authority) -> str:
     return f"{authority.short_code.upper()[:8]}-PAS"
 
 
+def _seed_journal_settings(ctx: Any, authority: Authority, n: int) -> None:
+    """Made-up set-up values: an Oracle ledger number, a two-letter Unit4 client, Unit4's usual GL voucher type."""
+    if JournalSettings.objects.filter(authority=authority).exists():
+        return
+    settings_save(authority=authority, oracle_ledger_id=f"30000004697{5971 + n}",
+                  unit4_client=authority.short_code.upper()[:2], unit4_voucher_type="GL", by=None)
+    ctx.count("journal settings", True)
+
+
 def _seed_mappings(ctx: Any, authority: Authority) -> None:
     have = set(AccountMapping.objects.filter(authority=authority, source_kind="").values_list("account_code",
                                                                                               flat=True))
@@ -55,7 +64,7 @@ def _seed_mappings(ctx: Any, authority: Authority) -> None:
 
 
 def seed(ctx: Any) -> None:
-    for authority in Authority.objects.order_by("name"):
+    for n, authority in enumerate(Authority.objects.order_by("name")):
         before = Account.objects.filter(authority=authority).count()
         chart_ensure(authority=authority)
         for _ in range(Account.objects.filter(authority=authority).count() - before):
@@ -74,3 +83,4 @@ def seed(ctx: Any) -> None:
         )
         ctx.count("ledger transactions", not existed)
         _seed_mappings(ctx, authority)
+        _seed_journal_settings(ctx, authority, n)

@@ -18,7 +18,7 @@ from organisations.scoping import authority_ids_for
 
 from ..models import Account, Entry, Transaction
 from .layouts import BatchContext, JournalRow, Layout, sql_columns
-from .models import BatchStatus, JournalBatch, JournalLine
+from .models import BatchStatus, JournalBatch, JournalLine, JournalSettings
 
 ZERO = Decimal("0.00")
 EXPORTED = (BatchStatus.EXPORTED, BatchStatus.CONFIRMED)
@@ -51,6 +51,11 @@ def batch_id_for_job(*, job: BackgroundJob) -> int | None:
     """The id of the batch a job made, once it has made it."""
     prefix, _, pk = job.target.partition(":")
     return int(pk) if prefix == "ledger.journalbatch" and pk.isdigit() else None
+
+
+def settings_for(*, authority: Any) -> JournalSettings:
+    """The authority's journal settings, or (not saved) the defaults where it has none."""
+    return JournalSettings.objects.filter(authority=authority).first() or JournalSettings(authority=authority)
 
 
 def period_notes(*, batch: JournalBatch) -> list[dict]:

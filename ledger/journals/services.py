@@ -40,8 +40,16 @@ from organisations.scoping import authority_ids_for
 from ..models import Account, AccountCode, Entry, Transaction
 from . import rules
 from .layouts import BatchContext, Layout, UnknownLayout, get_layout, write_csv, write_header
-from .models import AccountMapping, BatchStatus, FinancialPeriod, JournalBatch, JournalLine, PeriodStatus
-from .selectors import batch_file_sql, batch_rows
+from .models import (
+    AccountMapping,
+    BatchStatus,
+    FinancialPeriod,
+    JournalBatch,
+    JournalLine,
+    JournalSettings,
+    PeriodStatus,
+)
+from .selectors import batch_file_sql, batch_rows, settings_for
 
 #: The background job that makes a batch and writes its file (the finance page starts it and shows its progress).
 JOB_KIND = "ledger.journal_batch"
@@ -187,8 +195,11 @@ def batch_create(*, authority: Any, cut_off_date: date, layout: str, by: Any, to
     except rules.PeriodsAllClosed as exc:
         raise JournalError(str(exc)) from exc
     number = (JournalBatch.objects.filter(authority=authority).aggregate(top=Max("number"))["top"] or 0) + 1
+    chosen = settings_for(authority=authority)
     batch = JournalBatch(authority=authority, number=number, cut_off_date=cut_off_date, layout=layout,
-                         created_by=by if getattr(by, "pk", None) else None, created_at=now)
+                         created_by=by if getattr(by, "pk", None) else None, created_at=now,
+                         oracle_ledger_id=chosen.oracle_ledger_id, unit4_client=chosen.unit4_client,
+                         unit4_voucher_type=chosen.unit4_voucher_type)
     batch._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
     batch.save()
     with connection.cursor() as cursor:
@@ -222,7 +233,8 @@ def batch_create(*, authority: Any, cut_off_date: date, layout: str, by: Any, to
 
 def batch_context(batch: JournalBatch) -> BatchContext:
     return BatchContext(reference=batch.reference, authority_code=batch.authority.short_code.upper(),
-                        created_date=batch.created_at.date())
+                        created_date=batch.created_at.date(), oracle_ledger_id=batch.oracle_ledger_id,
+                        unit4_client=batch.unit4_client, unit4_voucher_type=batch.unit4_voucher_type)
 
 
 def batch_file_name(batch: JournalBatch) -> str:
@@ -413,6 +425,30 @@ def mapping_save(*, authority: Any, account_code: str, source_kind: str = "", co
     mapping._history_user = by  # type: ignore[union-attr]
     mapping.save()
     return mapping
+
+
+@transaction.atomic
+def settings_save(*, authority: Any, oracle_ledger_id: str = "", unit4_client: str = "",
+                  unit4_voucher_type: str = "GL", by: Any) -> JournalSettings:
+    """Set the authority's journal settings (kept in their history with who changed them). Batches made before keep
+    the values they were made with, so their files never change."""
+    _check_mapper(by)
+    oracle_ledger_id, unit4_client = oracle_ledger_id.strip(), unit4_client.strip()
+    unit4_voucher_type = unit4_voucher_type.strip()
+    if not unit4_voucher_type:
+        raise JournalError("Enter the Unit4 voucher type these journals are booked under, for example GL.")
+    found = JournalSettings.objects.select_for_update().filter(authority=authority).first()
+    chosen = found or JournalSettings(authority=authority)
+    chosen.oracle_ledger_id = oracle_ledger_id
+    chosen.unit4_client = unit4_client
+    chosen.unit4_voucher_type = unit4_voucher_type
+    try:
+        chosen.full_clean()
+    except ValidationError as exc:
+        raise JournalError("; ".join(exc.messages)) from exc
+    chosen._history_user = by if getattr(by, "pk", None) else None  # type: ignore[union-attr]
+    chosen.save()
+    return chosen
 
 
 @transaction.atomic

@@ -11,7 +11,14 @@ from moneyed import Money
 
 from core.models import BackgroundJob, JobStatus
 from ledger.journals import services
-from ledger.journals.models import AccountMapping, BatchStatus, FinancialPeriod, JournalBatch, JournalLine
+from ledger.journals.models import (
+    AccountMapping,
+    BatchStatus,
+    FinancialPeriod,
+    JournalBatch,
+    JournalLine,
+    JournalSettings,
+)
 from ledger.journals.selectors import reconciliation
 from ledger.models import Entry
 from organisations.models import Role
@@ -266,6 +273,59 @@ class TestTheTask:
         assert job.status == JobStatus.FAILED
         assert sorted(job.message.splitlines()[1:]) == ["ASF receivable (asf_receivable)", "Bank (bank)"]
         assert not JournalBatch.objects.exists()
+
+
+class TestJournalSettings:
+    def test_the_layouts_use_the_authoritys_settings_frozen_on_each_batch(self, kent):  # type: ignore[no-untyped-def]
+        admin = officer(kent, role=Role.ADMINISTRATOR)
+        services.settings_save(authority=kent, oracle_ledger_id=" 300000046975971 ", unit4_client="KC",
+                               unit4_voucher_type="AS", by=admin)
+        posted(kent, ("bank", "5.00"), ("asf_receivable", "-5.00"), on=date(2026, 5, 1))
+        oracle = exported(kent, layout="oracle")
+        posted(kent, ("bank", "6.00"), ("asf_receivable", "-6.00"), on=date(2026, 5, 2))
+        unit4 = exported(kent, layout="unit4")
+        with oracle.file.open("rb") as first, unit4.file.open("rb") as second:
+            oracle_bytes, unit4_bytes = first.read(), second.read()
+        assert all(line.split(",")[1] == "300000046975971" for line in oracle_bytes.decode().splitlines())
+        assert all(line.split(",")[2:5] == ["AS", "GL", "KC"] for line in unit4_bytes.decode().splitlines())
+        # A later change is used by the next batch and never changes a file already made.
+        services.settings_save(authority=kent, oracle_ledger_id="", unit4_client="", unit4_voucher_type="GL",
+                               by=admin)
+        assert services.batch_file_bytes(batch=JournalBatch.objects.get(pk=oracle.pk)) == oracle_bytes
+        assert services.batch_file_bytes(batch=JournalBatch.objects.get(pk=unit4.pk)) == unit4_bytes
+        posted(kent, ("bank", "7.00"), ("asf_receivable", "-7.00"), on=date(2026, 5, 3))
+        later = exported(kent, layout="unit4")
+        with later.file.open("rb") as third:
+            assert all(line.split(",")[2:5] == ["GL", "GL", "KENT"] for line in third.read().decode().splitlines())
+
+    def test_an_authority_without_settings_gets_the_defaults(self, kent):  # type: ignore[no-untyped-def]
+        posted(kent, ("bank", "5.00"), ("asf_receivable", "-5.00"), on=date(2026, 5, 1))
+        batch = exported(kent, layout="oracle")
+        assert (batch.oracle_ledger_id, batch.unit4_client, batch.unit4_voucher_type) == ("", "", "GL")
+
+    def test_changes_keep_history_with_who(self, kent):  # type: ignore[no-untyped-def]
+        admin = officer(kent, role=Role.ADMINISTRATOR)
+        services.settings_save(authority=kent, oracle_ledger_id="1", by=admin)
+        chosen = services.settings_save(authority=kent, oracle_ledger_id="2", unit4_client="KC", by=admin)
+        assert list(chosen.history.values_list("oracle_ledger_id", "unit4_client", "history_user")) == [
+            ("2", "KC", admin.pk), ("1", "", admin.pk)]
+
+    @pytest.mark.parametrize(("values", "message"), [
+        ({"oracle_ledger_id": "LEDGER-1"}, "digits only"),
+        ({"unit4_client": "K C"}, "letters and digits"),
+        ({"unit4_voucher_type": "=X"}, "letters and digits"),
+        ({"unit4_voucher_type": " "}, "Enter the Unit4 voucher type"),
+        ({"unit4_client": "C" * 26}, "at most 25"),
+    ])
+    def test_bad_settings_are_refused_and_nothing_is_saved(self, kent, values, message):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.JournalError, match=message):
+            services.settings_save(authority=kent, by=None, **values)
+        assert not JournalSettings.objects.exists()
+
+    def test_only_an_administrator_changes_them(self, kent):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.NotPermitted):
+            services.settings_save(authority=kent, oracle_ledger_id="1", by=officer(kent))
+        assert not JournalSettings.objects.exists()
 
 
 class TestMappingsAndPeriods:
