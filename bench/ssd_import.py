@@ -34,12 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _status(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])  # kB
-    return 0
+from probe import in_child  # noqa: E402  (bench/probe.py: bench/ is on the path of a script run from it)
 
 
 def setup_django() -> None:
@@ -165,33 +160,15 @@ def run_import(folder: Path, dry_run: bool) -> dict[str, Any]:
 
 
 def measure(step: str, folder: Path) -> dict[str, Any]:
-    from django.db import connections
+    """Run one step in a forked child (bench/probe.py): its rows, seconds, outcome and memory."""
 
-    connections.close_all()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        try:
-            start = _status("VmRSS")
-            began = time.perf_counter()
-            if step == "copy":
-                out: dict[str, Any] = {"rows": run_copy(folder)}
-            else:
-                out = run_import(folder, dry_run=step == "dry run")
-            out.update(seconds=time.perf_counter() - began, growth_mb=(_status("VmHWM") - start) / 1024)
-        except Exception as error:  # reported, not raised: the parent carries on
-            out = {"error": repr(error)}
-        os.write(write, json.dumps(out).encode())
-        os.close(write)
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while chunk := os.read(read, 65536):
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
+    def work() -> dict[str, Any]:
+        began = time.perf_counter()
+        out: dict[str, Any] = ({"rows": run_copy(folder)} if step == "copy"
+                               else run_import(folder, dry_run=step == "dry run"))
+        return {**out, "seconds": time.perf_counter() - began}
+
+    return in_child(work)
 
 
 def main() -> None:
