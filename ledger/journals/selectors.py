@@ -12,7 +12,7 @@ from django.db import connection, models
 from django.db.models import Count, Q, Sum
 from moneyed import Money
 
-from core.models import BackgroundJob
+from core.models import BackgroundJob, JobStatus
 from core.money import GBP
 from organisations.scoping import authority_ids_for
 
@@ -39,6 +39,13 @@ def job_for_user(*, user: Any, job_id: Any, kind: str) -> BackgroundJob | None:
     """A journal job of one of the user's authorities, or None."""
     return (BackgroundJob.objects.select_related("authority")
             .filter(pk=job_id, kind=kind, authority__in=authority_ids_for(user)).first())
+
+
+def jobs_in_progress(*, user: Any, kind: str) -> list[BackgroundJob]:
+    """Journals of the user's authorities still being made (queued or running), newest first."""
+    return list(BackgroundJob.objects.filter(kind=kind, authority__in=authority_ids_for(user),
+                                             status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
+                .order_by("-created_at")[:20])
 
 
 def batch_job(*, batch: JournalBatch, kind: str) -> BackgroundJob | None:

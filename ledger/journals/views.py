@@ -49,8 +49,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         "debit": format_gbp(b.total_debit), "credit": format_gbp(b.total_credit),
         "created_by": str(b.created_by) if b.created_by else "The system",
     } for b in batches[:200]]
+    in_progress = selectors.jobs_in_progress(user=request.user, kind=services.JOB_KIND)
     return render(request, "ledger/journals/batch_list.html",
-                  {"rows": rows, "authorities": authorities, "authority_id": authority.pk if authority else None})
+                  {"rows": rows, "authorities": authorities, "authority_id": authority.pk if authority else None,
+                   "in_progress": in_progress})
 
 
 @role_required(*JOURNAL_ROLES)

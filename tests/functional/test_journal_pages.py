@@ -86,7 +86,7 @@ class TestEveryUrlPattern:
             method, url = urls(world)[name]
             assert fetch(client, method, url).status_code == 404, name
         listing = client.get(reverse("journals:batches")).content.decode()
-        assert "J-MEDWAY-000001" in listing and "J-KENT" not in listing
+        assert "J-MEDWAY-000001" in listing and "J-KENT" not in listing and "Journal of Kent" not in listing
         page = client.get(reverse("journals:reconciliation") + f"?authority={world['kent'].pk}").content.decode()
         assert "Medway" in page and "1,234.56" not in page
         assert JournalBatch.objects.get(pk=world["batch"].pk).status == BatchStatus.EXPORTED
@@ -140,12 +140,15 @@ class TestMakingAJournal:
         page = client.get(response["Location"])
         text = page.content.decode()
         assert page.status_code == 200 and "choosing every posting not yet in a journal" in text
+        listing = client.get(reverse("journals:batches")).content.decode()
+        assert "Being made now" in listing and f'href="{response["Location"]}"' in listing
         assert '<meta http-equiv="refresh" content="2">' in text  # without JavaScript
         assert f'href="{response["Location"]}">Refresh</a>' in text
         for callback in queued:
             callback()
         batch = JournalBatch.objects.get(authority=kent, number=2)
         assert client.get(response["Location"])["Location"] == reverse("journals:detail", args=[batch.pk])
+        assert f'href="{response["Location"]}"' not in client.get(reverse("journals:batches")).content.decode()
 
     def test_the_progress_of_the_file_is_shown_in_postings(self, client, world):  # type: ignore[no-untyped-def]
         kent = world["kent"]
