@@ -113,5 +113,24 @@ def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields:
     """Save `fields` of rows already changed in memory (in bulk) and a `~` history row for each."""
     if not objs:
         return
-    model._default_manager.bulk_update(objs, list(fields), batch_size=1000)
+    if not _copy_possible(model):
+        model._default_manager.bulk_update(objs, list(fields), batch_size=1000)
+    else:
+        # One UPDATE ... FROM (VALUES ...) per chunk: Django's bulk_update writes a CASE with a branch per row for
+        # each field, which PostgreSQL walks for every row it updates.
+        quote = connection.ops.quote_name
+        meta = model._meta
+        assert meta.pk is not None
+        columns: list[Any] = [meta.pk, *(meta.get_field(name) for name in fields)]
+        casts = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in columns)
+        names = ", ".join(quote(f.column) for f in columns)
+        table = quote(meta.db_table)
+        sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+        with connection.cursor() as cursor:
+            for start in range(0, len(objs), 1000):
+                chunk = objs[start:start + 1000]
+                params = [_value(f, getattr(obj, f.attname)) for obj in chunk for f in columns]
+                cursor.execute(
+                    f"UPDATE {table} SET {sets} FROM (VALUES {', '.join(f'({casts})' for _ in chunk)}) "  # noqa: S608
+                    f"AS v({names}) WHERE {table}.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}", params)
     history_rows_create(model, objs, history_type="~", user=user, reason=reason, at=at)
