@@ -39,15 +39,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from probe import in_child  # noqa: E402  (bench/probe.py: bench/ is on the path of a script run from it)
+
 GOAL_RATIO = 0.9
 GOAL_GROWTH_MB = 50
-
-
-def _status(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])  # kB
-    return 0
 
 
 def setup_django() -> None:
@@ -180,37 +175,19 @@ METHODS = {"ours": run_ours, "xlsxwriter": run_xlsxwriter, "openpyxl": run_openp
 
 
 def measure(name: str, contract_id: int, rows: int) -> dict[str, Any]:
-    """Run one method in a forked child; return its rows, seconds and memory."""
-    from django.db import connections
+    """Run one method in a forked child (bench/probe.py); return its rows, seconds and memory."""
 
-    connections.close_all()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read_end)
-        try:
-            start_rss = _status("VmRSS")
-            path = os.path.join(tempfile.mkdtemp(), f"{name}.xlsx")
-            began, cpu = time.perf_counter(), time.process_time()
-            count = METHODS[name](contract_id, rows, path)
-            seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
-            result: dict[str, Any] = {"rows": count, "seconds": seconds, "rate": count / seconds,
-                                      "cpu_rate": count / cpu,
-                                      "growth_mb": (_status("VmHWM") - start_rss) / 1024,
-                                      "file_mb": os.path.getsize(path) / 1e6}
-            os.unlink(path)
-        except Exception as exc:  # reported, not raised: the parent carries on with the other methods
-            result = {"error": repr(exc)}
-        os.write(write_end, json.dumps(result).encode())
-        os.close(write_end)
-        os._exit(0)
-    os.close(write_end)
-    chunks = []
-    while chunk := os.read(read_end, 65536):
-        chunks.append(chunk)
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
+    def work() -> dict[str, Any]:
+        path = os.path.join(tempfile.mkdtemp(), f"{name}.xlsx")
+        began, cpu = time.perf_counter(), time.process_time()
+        count = METHODS[name](contract_id, rows, path)
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+        result = {"rows": count, "seconds": seconds, "rate": count / seconds, "cpu_rate": count / cpu,
+                  "file_mb": os.path.getsize(path) / 1e6}
+        os.unlink(path)
+        return result
+
+    return in_child(work)
 
 
 def main() -> int:

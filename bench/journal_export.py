@@ -17,7 +17,6 @@ The goal (issue 19): ours at least 0.5x the raw copy, and flat memory (peak grow
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -28,12 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _status(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])  # kB
-    return 0
+from probe import in_child  # noqa: E402  (bench/probe.py: bench/ is on the path of a script run from it)
 
 
 def setup_django() -> None:
@@ -121,34 +115,17 @@ METHODS = {"ours": run_ours, "copy": run_copy}
 
 
 def measure(name: str, batch_id: int) -> dict:
-    from django.db import connections
+    """Run one method in a forked child (bench/probe.py): its rows, seconds, bytes and memory."""
 
-    connections.close_all()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read)
-        try:
-            start_rss = _status("VmRSS")
-            path = os.path.join(tempfile.mkdtemp(), f"{name}.csv")
-            began = time.perf_counter()
-            rows, size = METHODS[name](batch_id, path)
-            seconds = time.perf_counter() - began
-            result: dict = {"rows": rows, "seconds": seconds, "start_kb": start_rss, "peak_kb": _status("VmHWM"),
-                            "bytes": size}
-            os.unlink(path)
-        except Exception as exc:  # reported, not raised
-            result = {"error": repr(exc)}
-        os.write(write, json.dumps(result).encode())
-        os.close(write)
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while chunk := os.read(read, 65536):
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
+    def work() -> dict:
+        path = os.path.join(tempfile.mkdtemp(), f"{name}.csv")
+        began = time.perf_counter()
+        rows, size = METHODS[name](batch_id, path)
+        seconds = time.perf_counter() - began
+        os.unlink(path)
+        return {"rows": rows, "seconds": seconds, "bytes": size}
+
+    return in_child(work)
 
 
 def main() -> None:

@@ -6,8 +6,9 @@
 The extract: `--persons` people (100,000 by default) and three times as many rows across the four tables in all
 (persons 1/3, permanence 1/5, SDQ scores 4/15, addresses 1/5 of the rows): half the permanence rows carry an order,
 and `--matched` of those children (5,000) are known here (a household, a residence, a child with its case-system
-id; half of them with their order already recorded). So the import reads every row, checks every field, matches,
-and writes orders, SDQ readings and residences for the matched children, refreshing their families' responsibility.
+id; half of them with their order already recorded; then ANALYZE). So the import reads every row, checks every
+field, matches, and writes orders, SDQ readings and residences for the matched children, refreshing their families'
+responsibility.
 
 Each step runs in a forked child so its peak memory is its own ("peak growth": the child's VmHWM minus its
 resident size when it started):
@@ -15,6 +16,7 @@ resident size when it started):
     dry run    support.ssd.service.ssd_import(dry_run=True): read, check, match, plan; writes its audit row
     import     the same, committed
     again      the same extract imported a second time (everything unchanged)
+    changed    an extract of the same rows, every matched child's order, SDQ score and address changed: updates
 Rows per second count the extract's data rows. The goal: at least 5,000 rows/s, peak growth under 100 MB.
 """
 
@@ -34,12 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _status(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])  # kB
-    return 0
+from probe import in_child  # noqa: E402  (bench/probe.py: bench/ is on the path of a script run from it)
 
 
 def setup_django() -> None:
@@ -54,8 +51,10 @@ def setup_django() -> None:
 ORDER_TYPES = ("Adoption", "Special Guardianship", "Child Arrangements/Residence Order")
 
 
-def write_extract(folder: Path, persons: int) -> dict[str, int]:
-    """The four CSV files for `persons` people, 3 x persons rows in all."""
+def write_extract(folder: Path, persons: int, changed: bool = False) -> dict[str, int]:
+    """The four CSV files for `persons` people, 3 x persons rows in all. `changed`: the same rows with every order a
+    day later, every SDQ score one higher and every address in the other authority (so importing it after the first
+    updates every row of a matched child)."""
     from support.ssd.fields import COLUMNS, nhs_check_digit
 
     total = 3 * persons
@@ -82,7 +81,7 @@ def write_extract(folder: Path, persons: int) -> dict[str, int]:
                                         nhs(n), "YN"[n % 2]])
     for n in range(counts["ssd_permanence"]):
         dob = base + timedelta(days=n % 2500)
-        order = dob + timedelta(days=900 + n % 400) if n % 2 == 0 else None
+        order = dob + timedelta(days=900 + n % 400 + int(changed)) if n % 2 == 0 else None
         writers["ssd_permanence"].writerow([
             f"P{n}", f"{n:08d}", order.isoformat() if order else "", ORDER_TYPES[n % 3] if order else "",
             (dob + timedelta(days=200)).isoformat(), "", (dob + timedelta(days=500)).isoformat() if order else "",
@@ -90,10 +89,11 @@ def write_extract(folder: Path, persons: int) -> dict[str, int]:
     for n in range(counts["ssd_sdq_scores"]):
         person = n // 2
         writers["ssd_sdq_scores"].writerow([f"S{n}", f"{person:08d}", f"2024-0{1 + n % 9}-15 10:00:00.000",
-                                            "" if n % 10 == 0 else str(n % 41), "SDQ4" if n % 10 == 0 else ""])
+                                            "" if n % 10 == 0 else str((n + int(changed)) % 41),
+                                            "SDQ4" if n % 10 == 0 else ""])
     for n in range(counts["ssd_address"]):
         writers["ssd_address"].writerow([f"A{n}", f"{n:08d}", "2023-04-01", "",
-                                         "ME4 4TB" if n % 2 else "ME14 1AA", "Home"])
+                                         "ME4 4TB" if (n + int(changed)) % 2 else "ME14 1AA", "Home"])
     for handle in handles:
         handle.close()
     return counts
@@ -102,6 +102,7 @@ def write_extract(folder: Path, persons: int) -> dict[str, int]:
 def prepare(matched: int) -> None:
     """Migrate; Kent and Medway with postcode districts; `matched` children known here with case-system ids."""
     from django.core.management import call_command
+    from django.db import connection
 
     from organisations.models import Authority
     from support.models import Child, Household, LegalOrder, ResidencePeriod
@@ -128,6 +129,10 @@ def prepare(matched: int) -> None:
         LegalOrder.objects.bulk_create([
             LegalOrder(child=c, kind="adoption", order_date=c.date_of_birth + timedelta(days=900 + (n * 2) % 400),
                        placing_authority=kent) for n, c in zip(ids, children, strict=True) if n % 2 == 0])
+    # Statistics for the rows just loaded, as autovacuum would gather within a minute: without them PostgreSQL plans
+    # the import's look-ups as if the tables were empty, and the figures measure that, not the import.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def run_copy(folder: Path) -> int:
@@ -164,34 +169,16 @@ def run_import(folder: Path, dry_run: bool) -> dict[str, Any]:
             "matched": counts["matched_children"], "unmatched": counts["unmatched"]}
 
 
-def measure(step: str, folder: Path) -> dict[str, Any]:
-    from django.db import connections
+def measure(step: str, folder: Path, changed: Path) -> dict[str, Any]:
+    """Run one step in a forked child (bench/probe.py): its rows, seconds, outcome and memory."""
 
-    connections.close_all()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        try:
-            start = _status("VmRSS")
-            began = time.perf_counter()
-            if step == "copy":
-                out: dict[str, Any] = {"rows": run_copy(folder)}
-            else:
-                out = run_import(folder, dry_run=step == "dry run")
-            out.update(seconds=time.perf_counter() - began, growth_mb=(_status("VmHWM") - start) / 1024)
-        except Exception as error:  # reported, not raised: the parent carries on
-            out = {"error": repr(error)}
-        os.write(write, json.dumps(out).encode())
-        os.close(write)
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while chunk := os.read(read, 65536):
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
+    def work() -> dict[str, Any]:
+        began = time.perf_counter()
+        out: dict[str, Any] = ({"rows": run_copy(folder)} if step == "copy"
+                               else run_import(changed if step == "changed" else folder, dry_run=step == "dry run"))
+        return {**out, "seconds": time.perf_counter() - began}
+
+    return in_child(work)
 
 
 def main() -> None:
@@ -211,9 +198,11 @@ def main() -> None:
     for persons in sorted(args.persons):
         folder = Path(tempfile.mkdtemp()) / f"ssd-{persons}"
         write_extract(folder, persons)
+        changed = folder.with_name(f"ssd-{persons}-changed")
+        write_extract(changed, persons, changed=True)
         copy = None
-        for step in ("copy", "dry run", "import", "again"):
-            result = measure(step, folder)
+        for step in ("copy", "dry run", "import", "again", "changed"):
+            result = measure(step, folder, changed)
             results.append({"persons": persons, "step": step, **result})
             if "error" in result:
                 print(f"{persons:>8,} {'':>8} {step:>8} error: {result['error']}")

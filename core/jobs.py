@@ -24,6 +24,11 @@ def job_start(*, job_id: Any, total: int) -> None:
     )
 
 
+def job_target(*, job_id: Any, target: str) -> None:
+    """Name what the job works on once it exists (a job that makes a record learns its id as it runs)."""
+    BackgroundJob.objects.filter(pk=job_id).update(target=target[:120])
+
+
 def job_progress(*, job_id: Any, done: int) -> None:
     job = BackgroundJob.objects.filter(pk=job_id).values("progress_total").first()
     if job is None:

@@ -179,4 +179,4 @@ class Entry(models.Model):
 
 # The journal export's models live in their own module (ledger/journals/models.py); importing them here registers
 # them with the app. Callers import them from ledger.journals.models.
-from .journals.models import AccountMapping, FinancialPeriod, JournalBatch, JournalLine  # noqa: E402, F401
+from .journals.models import AccountMapping, FinancialPeriod, JournalBatch, JournalLine, JournalSettings  # noqa: E402, F401

@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import AccountMapping, FinancialPeriod, JournalBatch
+from .models import AccountMapping, FinancialPeriod, JournalBatch, JournalSettings
 
 
 @admin.register(AccountMapping)
@@ -30,6 +30,33 @@ class AccountMappingAdmin(SimpleHistoryAdmin):
             )
         except services.NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(JournalSettings)
+class JournalSettingsAdmin(SimpleHistoryAdmin):
+    """Each authority's set-up values for its finance system's journal import (Oracle's LEDGER_ID, Unit4's client
+    and voucher type): one row per authority, each change through the service, with history."""
+
+    list_display = ("authority", "oracle_ledger_id", "unit4_client", "unit4_voucher_type")
+    list_select_related = ("authority",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("authority",) if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            saved = services.settings_save(authority=obj.authority, oracle_ledger_id=obj.oracle_ledger_id,
+                                           unit4_client=obj.unit4_client, unit4_voucher_type=obj.unit4_voucher_type,
+                                           by=request.user)
+        except services.NotPermitted as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.JournalError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         obj.pk = saved.pk
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -48,6 +48,10 @@ class BatchContext:
     reference: str  # J-KENT-000012
     authority_code: str  # KENT
     created_date: date  # the day the batch was made (never the day the file is written: re-downloads must match)
+    # The council's own set-up values (JournalSettings), as frozen on the batch when it was made.
+    oracle_ledger_id: str = ""  # blank: left for Oracle's import to default
+    unit4_client: str = ""  # blank: the authority's code
+    unit4_voucher_type: str = "GL"
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,9 @@ FIELDS: dict[str, tuple[bool, Callable[[JournalRow, BatchContext, Layout], str]]
     "batch": (True, lambda r, b, lay: b.reference),
     "authority": (True, lambda r, b, lay: b.authority_code),
     "currency": (True, lambda r, b, lay: "GBP"),
+    "oracle_ledger_id": (True, lambda r, b, lay: b.oracle_ledger_id),
+    "unit4_client": (True, lambda r, b, lay: b.unit4_client or b.authority_code),
+    "unit4_voucher_type": (True, lambda r, b, lay: b.unit4_voucher_type),
 }
 
 
@@ -136,14 +143,15 @@ GENERIC = Layout(
 # account, dim_1 to dim_7, currency, dc_flag (1 debit, -1 credit), cur_amount and amount (signed), description,
 # trans_date and voucher_date (YYYYMMDD), voucher_no, period (YYYYPP). Written delimited, without a header row,
 # the columns in that order; the dimensions past dim_2 and the tax and ledger (AP/AR) columns are left off.
-# Which dim_ holds the cost centre and the project, and the voucher type, are each council's own set-up: check
-# them with the council's Unit4 team before the first import.
+# The client and the voucher type are each council's own set-up (JournalSettings, in the back office: the client
+# defaults to the authority's code, the voucher type to GL); which dim_ holds the cost centre and the project is
+# too, and fixed here: check it with the council's Unit4 team before the first import.
 UNIT4 = Layout(
     name="unit4",
     title="Unit4 ERP (GL07 batch input)",
     follows="Unit4 ERP's public description of the GL07 batch input of general ledger transactions (acrbatchinput)",
-    columns=(("batch_id", "batch"), ("interface", Const("BI")), ("voucher_type", Const("GL")),
-             ("trans_type", Const("GL")), ("client", "authority"), ("account", "subjective"),
+    columns=(("batch_id", "batch"), ("interface", Const("BI")), ("voucher_type", "unit4_voucher_type"),
+             ("trans_type", Const("GL")), ("client", "unit4_client"), ("account", "subjective"),
              ("dim_1", "cost_centre"), ("dim_2", "project"), ("currency", "currency"), ("dc_flag", "dc_flag"),
              ("cur_amount", "amount"), ("amount", "amount"), ("description", "description"),
              ("trans_date", "date"), ("voucher_date", "date"), ("voucher_no", "reference"), ("period", "period")),
@@ -165,14 +173,14 @@ _SEGMENTS: tuple[tuple[str, str | Const], ...] = (
 # decimals), converted debit and credit (blank: the amounts are in the ledger's currency), REFERENCE1 to
 # REFERENCE10. The template's CSV has no header row and the columns are taken by position, so every one up to
 # REFERENCE10 is written, in order; the later columns (statistical amounts, attributes, PERIOD_NAME and the rest)
-# are left off, and Journal Import assigns the period from the accounting date. LEDGER_ID is left blank for the
-# council's Oracle team to fill in (or to default in the import), and the segment order is each council's own chart
-# of accounts: check both before the first import.
+# are left off, and Journal Import assigns the period from the accounting date. LEDGER_ID is the council's own
+# (JournalSettings, in the back office; blank for the import to default it); the segment order is each council's
+# own chart of accounts, and fixed here: check it before the first import.
 ORACLE = Layout(
     name="oracle",
     title="Oracle Fusion General Ledger (journal import, GL_INTERFACE)",
     follows="Oracle Fusion General Ledger's public description of the journal import template (GL_INTERFACE)",
-    columns=(("STATUS", Const("NEW")), ("LEDGER_ID", Const("")), ("EFFECTIVE_DATE_OF_TRANSACTION", "date"),
+    columns=(("STATUS", Const("NEW")), ("LEDGER_ID", "oracle_ledger_id"), ("EFFECTIVE_DATE_OF_TRANSACTION", "date"),
              ("JOURNAL_SOURCE", Const("Adoption Support")), ("JOURNAL_CATEGORY", Const("Adjustment")),
              ("CURRENCY_CODE", "currency"), ("JOURNAL_ENTRY_CREATION_DATE", "created_date"),
              ("ACTUAL_FLAG", Const("A")), *_SEGMENTS,
@@ -295,7 +303,8 @@ _SQL_FORMED: dict[str, Callable[[Layout], str]] = {
     "reference": lambda lay: "'T' || t.id::text",
 }
 #: The same in every row of a batch: worked out once, in Python, by the same getters write_csv uses.
-_BATCH_CONSTANT = ("created_date", "batch", "authority", "currency")
+_BATCH_CONSTANT = ("created_date", "batch", "authority", "currency", "oracle_ledger_id", "unit4_client",
+                   "unit4_voucher_type")
 _NO_ROW = JournalRow(date(2000, 1, 1), 2000, 1, "", "", "", "", Decimal("0.00"), "", 0, "")
 
 

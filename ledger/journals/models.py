@@ -9,6 +9,7 @@ with, so a batch's file can be written again, byte for byte, after a mapping or 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, transition
@@ -55,6 +56,49 @@ class AccountMapping(models.Model):
     def __str__(self) -> str:
         kind = f" ({self.source_kind})" if self.source_kind else ""
         return f"{self.authority}: {self.get_account_code_display()}{kind} -> {self.cost_centre}/{self.subjective}"
+
+
+DIGITS_ONLY = RegexValidator(r"^[0-9]*$", "Oracle's ledger ID is a number: enter its digits only, or leave it blank.")
+SET_UP_CODE = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                             "Enter a code of letters and digits (and - or _), without spaces.")
+
+
+class JournalSettingsQuerySet(ScopedQuerySet):
+    authority_paths = ("authority",)
+
+
+class JournalSettings(models.Model):
+    """Each council's own set-up values that its finance system's journal import needs, written by the layouts into
+    every file (and frozen on each batch when it is made). An authority with no row gets the defaults."""
+
+    authority = models.OneToOneField("organisations.Authority", on_delete=models.PROTECT, related_name="+")
+    oracle_ledger_id = models.CharField(
+        "Oracle ledger ID", max_length=20, blank=True, validators=[DIGITS_ONLY],
+        help_text="LEDGER_ID in Oracle Fusion's journal import: the number of the council's ledger (digits only). "
+                  "Leave blank for the import to default it.")
+    unit4_client = models.CharField(
+        "Unit4 client", max_length=25, blank=True, validators=[SET_UP_CODE],
+        help_text="The client (company) in Unit4 ERP's GL07 batch input. Leave blank to write the authority's "
+                  "short code in capitals (KENT).")
+    unit4_voucher_type = models.CharField(
+        "Unit4 voucher type", max_length=25, default="GL", validators=[SET_UP_CODE],
+        help_text="The voucher type Unit4 ERP's GL07 batch input books these journals under")
+    history = HistoricalRecords()
+
+    objects = JournalSettingsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["authority__name"]
+        verbose_name = "journal settings"
+        verbose_name_plural = "journal settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(oracle_ledger_id__regex=r"^[0-9]*$"),
+                                   name="ledger_settings_oracle_ledger_id_digits"),
+            models.CheckConstraint(condition=~Q(unit4_voucher_type=""), name="ledger_settings_voucher_type_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Journal settings of {self.authority}"
 
 
 class PeriodStatus(models.TextChoices):
@@ -115,6 +159,12 @@ class JournalBatch(models.Model):
     number = models.PositiveIntegerField(help_text="Numbered 1, 2, 3... for each authority")
     cut_off_date = models.DateField(help_text="Postings dated on or before this day")
     layout = models.CharField(max_length=30)
+    oracle_ledger_id = models.CharField(max_length=20, blank=True,
+                                        help_text="The authority's Oracle ledger ID when the batch was made")
+    unit4_client = models.CharField(max_length=25, blank=True,
+                                    help_text="The Unit4 client when the batch was made (blank: the authority's code)")
+    unit4_voucher_type = models.CharField(max_length=25, default="GL",
+                                          help_text="The Unit4 voucher type when the batch was made")
     status = FSMField(max_length=20, choices=BatchStatus.choices, default=BatchStatus.DRAFT, protected=False)
     line_count = models.PositiveIntegerField(default=0)
     total_debit = MoneyField(max_digits=14, decimal_places=2, default_currency=GBP, default=0)

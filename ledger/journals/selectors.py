@@ -12,12 +12,13 @@ from django.db import connection, models
 from django.db.models import Count, Q, Sum
 from moneyed import Money
 
+from core.models import BackgroundJob, JobStatus
 from core.money import GBP
 from organisations.scoping import authority_ids_for
 
 from ..models import Account, Entry, Transaction
 from .layouts import BatchContext, JournalRow, Layout, sql_columns
-from .models import BatchStatus, JournalBatch, JournalLine
+from .models import BatchStatus, JournalBatch, JournalLine, JournalSettings
 
 ZERO = Decimal("0.00")
 EXPORTED = (BatchStatus.EXPORTED, BatchStatus.CONFIRMED)
@@ -32,6 +33,36 @@ def batch_list(*, user: Any, authority_id: int | None = None) -> models.QuerySet
 
 def batch_for_user(*, user: Any, pk: int) -> JournalBatch | None:
     return batch_list(user=user).filter(pk=pk).first()
+
+
+def job_for_user(*, user: Any, job_id: Any, kind: str) -> BackgroundJob | None:
+    """A journal job of one of the user's authorities, or None."""
+    return (BackgroundJob.objects.select_related("authority")
+            .filter(pk=job_id, kind=kind, authority__in=authority_ids_for(user)).first())
+
+
+def jobs_in_progress(*, user: Any, kind: str) -> list[BackgroundJob]:
+    """Journals of the user's authorities still being made (queued or running), newest first."""
+    return list(BackgroundJob.objects.filter(kind=kind, authority__in=authority_ids_for(user),
+                                             status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
+                .order_by("-created_at")[:20])
+
+
+def batch_job(*, batch: JournalBatch, kind: str) -> BackgroundJob | None:
+    """The latest job that made the batch (and wrote its file), if a job did."""
+    return (BackgroundJob.objects.filter(kind=kind, target=f"ledger.journalbatch:{batch.pk}")
+            .order_by("-created_at").first())
+
+
+def batch_id_for_job(*, job: BackgroundJob) -> int | None:
+    """The id of the batch a job made, once it has made it."""
+    prefix, _, pk = job.target.partition(":")
+    return int(pk) if prefix == "ledger.journalbatch" and pk.isdigit() else None
+
+
+def settings_for(*, authority: Any) -> JournalSettings:
+    """The authority's journal settings, or (not saved) the defaults where it has none."""
+    return JournalSettings.objects.filter(authority=authority).first() or JournalSettings(authority=authority)
 
 
 def period_notes(*, batch: JournalBatch) -> list[dict]:

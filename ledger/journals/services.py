@@ -30,20 +30,29 @@ from django.db.models import Count, Max, Q, Sum
 from django_fsm import can_proceed
 from moneyed import Money
 
-from core.jobs import job_create, job_fail, job_finish, job_progress, job_start
+from core.dates import long_date
+from core.jobs import job_create, job_fail, job_finish, job_progress, job_start, job_target
 from core.models import BackgroundJob
 from core.money import GBP
-from organisations.models import Role
+from organisations.models import Authority, Role
 from organisations.scoping import authority_ids_for
 
 from ..models import Account, AccountCode, Entry, Transaction
 from . import rules
 from .layouts import BatchContext, Layout, UnknownLayout, get_layout, write_csv, write_header
-from .models import AccountMapping, BatchStatus, FinancialPeriod, JournalBatch, JournalLine, PeriodStatus
-from .selectors import batch_file_sql, batch_rows
+from .models import (
+    AccountMapping,
+    BatchStatus,
+    FinancialPeriod,
+    JournalBatch,
+    JournalLine,
+    JournalSettings,
+    PeriodStatus,
+)
+from .selectors import batch_file_sql, batch_rows, settings_for
 
-#: A batch with more lines than this has its file written by a Celery task, with progress; smaller ones at once.
-SYNC_LINE_LIMIT = 20_000
+#: The background job that makes a batch and writes its file (the finance page starts it and shows its progress).
+JOB_KIND = "ledger.journal_batch"
 #: The advisory lock class of journal exports (the key's second half is the authority's id).
 LOCK_CLASS = 19_002
 SOURCE_KIND = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -152,11 +161,8 @@ def _insert_lines_sql() -> str:
     )
 
 
-@transaction.atomic
-def batch_create(*, authority: Any, cut_off_date: date, layout: str, by: Any, today: date,
-                 now: datetime) -> JournalBatch:
-    """A draft batch of every posting of `authority` not yet exported, dated on or before `cut_off_date`, with its
-    control totals; or a JournalError naming the problem, with nothing written."""
+def _check_request(*, authority: Any, cut_off_date: date, layout: str, by: Any, today: date) -> None:
+    """What can be refused before a posting is read: who asks, the layout, the cut-off."""
     _check_officer(by, authority)
     try:
         get_layout(layout)
@@ -167,6 +173,14 @@ def batch_create(*, authority: Any, cut_off_date: date, layout: str, by: Any, to
     if cut_off_date > today:
         raise BadCutOff(f"The cut-off date {cut_off_date:%d %B %Y} is in the future: postings up to a day that has "
                         "not ended yet cannot be exported.")
+
+
+@transaction.atomic
+def batch_create(*, authority: Any, cut_off_date: date, layout: str, by: Any, today: date,
+                 now: datetime) -> JournalBatch:
+    """A draft batch of every posting of `authority` not yet exported, dated on or before `cut_off_date`, with its
+    control totals; or a JournalError naming the problem, with nothing written."""
+    _check_request(authority=authority, cut_off_date=cut_off_date, layout=layout, by=by, today=today)
     _lock_authority(authority.pk)
     mappings = _mappings(authority)
     keys = _pending_keys(authority, cut_off_date)
@@ -181,8 +195,11 @@ def batch_create(*, authority: Any, cut_off_date: date, layout: str, by: Any, to
     except rules.PeriodsAllClosed as exc:
         raise JournalError(str(exc)) from exc
     number = (JournalBatch.objects.filter(authority=authority).aggregate(top=Max("number"))["top"] or 0) + 1
+    chosen = settings_for(authority=authority)
     batch = JournalBatch(authority=authority, number=number, cut_off_date=cut_off_date, layout=layout,
-                         created_by=by if getattr(by, "pk", None) else None, created_at=now)
+                         created_by=by if getattr(by, "pk", None) else None, created_at=now,
+                         oracle_ledger_id=chosen.oracle_ledger_id, unit4_client=chosen.unit4_client,
+                         unit4_voucher_type=chosen.unit4_voucher_type)
     batch._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
     batch.save()
     with connection.cursor() as cursor:
@@ -216,7 +233,8 @@ def batch_create(*, authority: Any, cut_off_date: date, layout: str, by: Any, to
 
 def batch_context(batch: JournalBatch) -> BatchContext:
     return BatchContext(reference=batch.reference, authority_code=batch.authority.short_code.upper(),
-                        created_date=batch.created_at.date())
+                        created_date=batch.created_at.date(), oracle_ledger_id=batch.oracle_ledger_id,
+                        unit4_client=batch.unit4_client, unit4_voucher_type=batch.unit4_voucher_type)
 
 
 def batch_file_name(batch: JournalBatch) -> str:
@@ -247,15 +265,16 @@ def _write(batch: JournalBatch, layout: Layout, binary: Any, progress: Any = Non
     text.flush()
     text.detach()
     written = 0
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL client_encoding = 'UTF8'")
-        with cursor.cursor.copy(batch_file_sql(batch=batch, layout=layout, context=batch_context(batch))) as copy:
-            for data in copy:
-                buffered.write(data)
-                if progress is not None:
-                    before, written = written, written + bytes(data).count(b"\n")
-                    if written // 10_000 != before // 10_000:
-                        progress(min(written, batch.line_count))
+    # Django opens every PostgreSQL connection with client_encoding UTF8, so COPY sends UTF-8 here too. No
+    # transaction is needed (the lines never change once made), which lets the task's progress be seen meanwhile.
+    sql = batch_file_sql(batch=batch, layout=layout, context=batch_context(batch))
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for data in copy:
+            buffered.write(data)
+            if progress is not None:
+                before, written = written, written + bytes(data).count(b"\n")
+                if written // 10_000 != before // 10_000:
+                    progress(min(written, batch.line_count))
     buffered.flush()
     return digest.hexdigest()
 
@@ -268,22 +287,29 @@ def batch_file_bytes(*, batch: JournalBatch) -> bytes:
     return out.getvalue()
 
 
-@transaction.atomic
 def batch_write_file(*, batch: JournalBatch, now: datetime, progress: Any = None) -> JournalBatch:
     """Write and store a draft batch's file (streamed through a temporary file: flat memory), and mark the batch
-    exported. A batch already exported is returned unchanged."""
-    batch = JournalBatch.objects.select_for_update().select_related("authority").get(pk=batch.pk)
+    exported. A batch already exported is returned unchanged.
+
+    The file is written before the batch's row is locked: a batch's lines never change, so two writers write the
+    same bytes, and outside a transaction the progress the task reports can be seen by the page meanwhile. The
+    first to lock the row stores its file; the other finds it exported and stores nothing."""
+    batch = JournalBatch.objects.select_related("authority").get(pk=batch.pk)
     if batch.status != BatchStatus.DRAFT:
         return batch
     with tempfile.TemporaryFile() as spool:
         sha = _write(batch, get_layout(batch.layout), spool, progress=progress)
         spool.seek(0)
-        batch.file.save(batch_file_name(batch), File(spool), save=False)
-    batch.file_name = batch_file_name(batch)
-    batch.file_sha256 = sha
-    batch.exported_at = now
-    batch.mark_exported()
-    batch.save(update_fields=["file", "file_name", "file_sha256", "exported_at", "status"])
+        with transaction.atomic():
+            batch = JournalBatch.objects.select_for_update().select_related("authority").get(pk=batch.pk)
+            if batch.status != BatchStatus.DRAFT:
+                return batch
+            batch.file.save(batch_file_name(batch), File(spool), save=False)
+            batch.file_name = batch_file_name(batch)
+            batch.file_sha256 = sha
+            batch.exported_at = now
+            batch.mark_exported()
+            batch.save(update_fields=["file", "file_name", "file_sha256", "exported_at", "status"])
     return batch
 
 
@@ -305,28 +331,57 @@ def batch_confirm(*, batch: JournalBatch, by: Any, now: datetime, finance_refere
     return batch
 
 
-def batch_file_request(*, batch: JournalBatch, by: Any) -> BackgroundJob:
-    """Ask a worker to write a large batch's file: a job row the batch's page shows, queued once this commits."""
+def batch_request(*, authority: Any, cut_off_date: date, layout: str, by: Any, today: date) -> BackgroundJob:
+    """Ask a worker to make a batch and write its file: what can be refused at once is (a JournalError, nothing
+    written); otherwise a job row the finance page shows, the task queued once this commits. Choosing a million
+    postings takes a minute or more: never in a web request."""
     from . import tasks  # tasks wrap this module
 
+    _check_request(authority=authority, cut_off_date=cut_off_date, layout=layout, by=by, today=today)
     with transaction.atomic():
-        job = job_create(kind="ledger.journal_file", description=f"File of journal {batch.reference}",
-                         by=by if getattr(by, "pk", None) else None, authority=batch.authority,
-                         target=f"ledger.journalbatch:{batch.pk}")
-        transaction.on_commit(lambda: tasks.write_batch_file.delay(str(job.pk), batch.pk))
+        job = job_create(kind=JOB_KIND, by=by if getattr(by, "pk", None) else None, authority=authority,
+                         description=f"Journal of {authority.name} up to {long_date(cut_off_date)}")
+        transaction.on_commit(lambda: tasks.make_batch.delay(str(job.pk), authority.pk, cut_off_date.isoformat(),
+                                                             layout, today.isoformat()))
     return job
 
 
-def batch_file_build(*, job_id: Any, batch_id: int, now: datetime) -> None:
-    """The task's work: write the file, reporting progress on the job row; a failure is written on the job."""
-    batch = JournalBatch.objects.select_related("authority").get(pk=batch_id)
+def refusal_lines(exc: JournalError) -> list[str]:
+    """A refusal as lines a page shows: the sentence, then (for unmapped accounts) one line per account."""
+    if isinstance(exc, UnmappedAccounts):
+        return ["Some ledger accounts are not mapped to the council's codes yet: an administrator maps them in "
+                "the back office (Account mappings). Nothing was exported.",
+                *(describe_key(key) for key in exc.missing)]
+    return [str(exc)]
+
+
+def batch_build(*, job_id: Any, authority_id: int, cut_off_date: date, layout: str, today: date,
+                now: datetime) -> JournalBatch | None:
+    """The task's work: make the batch (one transaction, exactly as `batch_create`), then write its file with
+    progress on the job row. A refusal (nothing to export, accounts to map, ...) ends the job as failed with its
+    words, one line each; anything else fails the job and is raised."""
+    job = BackgroundJob.objects.select_related("requested_by").get(pk=job_id)
+    authority = Authority.objects.get(pk=authority_id)
+    job_start(job_id=job_id, total=0)
     try:
-        job_start(job_id=job_id, total=batch.line_count)
-        batch = batch_write_file(batch=batch, now=now, progress=lambda done: job_progress(job_id=job_id, done=done))
-        job_finish(job_id=job_id, message=f"{batch.line_count:,} postings written")
+        batch = batch_create(authority=authority, cut_off_date=cut_off_date, layout=layout, by=job.requested_by,
+                             today=today, now=now)
+    except JournalError as exc:
+        job_fail(job_id=job_id, message="\n".join(refusal_lines(exc)))
+        return None
     except Exception as exc:
-        job_fail(job_id=job_id, message=f"The journal file could not be written: {exc}")
+        job_fail(job_id=job_id, message=f"The journal could not be made: {exc}")
         raise
+    job_target(job_id=job_id, target=f"ledger.journalbatch:{batch.pk}")
+    job_start(job_id=job_id, total=batch.line_count)
+    try:
+        batch = batch_write_file(batch=batch, now=now, progress=lambda done: job_progress(job_id=job_id, done=done))
+    except Exception as exc:
+        job_fail(job_id=job_id, message=f"Journal {batch.reference} was made but its file could not be written: "
+                                        f"{exc}")
+        raise
+    job_finish(job_id=job_id, message=f"Journal {batch.reference}: {batch.line_count:,} postings written")
+    return batch
 
 
 @transaction.atomic
@@ -370,6 +425,30 @@ def mapping_save(*, authority: Any, account_code: str, source_kind: str = "", co
     mapping._history_user = by  # type: ignore[union-attr]
     mapping.save()
     return mapping
+
+
+@transaction.atomic
+def settings_save(*, authority: Any, oracle_ledger_id: str = "", unit4_client: str = "",
+                  unit4_voucher_type: str = "GL", by: Any) -> JournalSettings:
+    """Set the authority's journal settings (kept in their history with who changed them). Batches made before keep
+    the values they were made with, so their files never change."""
+    _check_mapper(by)
+    oracle_ledger_id, unit4_client = oracle_ledger_id.strip(), unit4_client.strip()
+    unit4_voucher_type = unit4_voucher_type.strip()
+    if not unit4_voucher_type:
+        raise JournalError("Enter the Unit4 voucher type these journals are booked under, for example GL.")
+    found = JournalSettings.objects.select_for_update().filter(authority=authority).first()
+    chosen = found or JournalSettings(authority=authority)
+    chosen.oracle_ledger_id = oracle_ledger_id
+    chosen.unit4_client = unit4_client
+    chosen.unit4_voucher_type = unit4_voucher_type
+    try:
+        chosen.full_clean()
+    except ValidationError as exc:
+        raise JournalError("; ".join(exc.messages)) from exc
+    chosen._history_user = by if getattr(by, "pk", None) else None  # type: ignore[union-attr]
+    chosen.save()
+    return chosen
 
 
 @transaction.atomic

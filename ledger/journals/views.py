@@ -3,6 +3,7 @@ an officer sees and exports only their own authorities' journals (another author
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import record_access
-from core.models import AccessAction, BackgroundJob, JobStatus
+from core.models import AccessAction, JobStatus
 from core.money import format_gbp
 from organisations.access import role_required
 from organisations.models import Role
@@ -48,8 +49,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         "debit": format_gbp(b.total_debit), "credit": format_gbp(b.total_credit),
         "created_by": str(b.created_by) if b.created_by else "The system",
     } for b in batches[:200]]
+    in_progress = selectors.jobs_in_progress(user=request.user, kind=services.JOB_KIND)
     return render(request, "ledger/journals/batch_list.html",
-                  {"rows": rows, "authorities": authorities, "authority_id": authority.pk if authority else None})
+                  {"rows": rows, "authorities": authorities, "authority_id": authority.pk if authority else None,
+                   "in_progress": in_progress})
 
 
 @role_required(*JOURNAL_ROLES)
@@ -59,35 +62,40 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = BatchCreateForm(request.POST or None, authorities=choices, today=today,
                            initial={"authority": choices[0][0] if choices else None, "cut_off_date": today})
-    missing: list[str] = []
     if request.method == "POST" and form.is_valid():
         authority = next(a for a in authorities if a.pk == form.cleaned_data["authority"])
-        now = timezone.now()
         try:
-            batch = services.batch_create(authority=authority, cut_off_date=form.cleaned_data["cut_off_date"],
-                                          layout=form.cleaned_data["layout"], by=request.user, today=today, now=now)
-        except services.UnmappedAccounts as exc:
-            missing = [services.describe_key(key) for key in exc.missing]
-            form.add_error(None, "Some ledger accounts are not mapped to the council's codes yet: an administrator "
-                                 "maps them in the back office (Account mappings). Nothing was exported.")
+            job = services.batch_request(authority=authority, cut_off_date=form.cleaned_data["cut_off_date"],
+                                         layout=form.cleaned_data["layout"], by=request.user, today=today)
         except services.JournalError as exc:
             form.add_error(None, str(exc))
         else:
-            if batch.line_count <= services.SYNC_LINE_LIMIT:
-                services.batch_write_file(batch=batch, now=now)
-                messages.success(request, f"Journal {batch.reference} is ready: {batch.line_count:,} postings")
-            else:
-                services.batch_file_request(batch=batch, by=request.user)
-                messages.success(request, f"Journal {batch.reference} made: its file is being written")
-            return redirect("journals:detail", pk=batch.pk)
-    return render(request, "ledger/journals/batch_form.html", {"form": form, "missing": missing})
+            return redirect("journals:job", job_id=job.pk)
+    return render(request, "ledger/journals/batch_form.html", {"form": form})
+
+
+@role_required(*JOURNAL_ROLES)
+def batch_job(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """A journal being made: its progress (the page reloads itself, or by its link, without JavaScript), then the
+    journal it made, or why none was made."""
+    job = selectors.job_for_user(user=request.user, job_id=job_id, kind=services.JOB_KIND)
+    if job is None:
+        raise Http404("No such journal in your authorities")
+    batch_id = selectors.batch_id_for_job(job=job)
+    if job.status == JobStatus.SUCCEEDED and batch_id is not None:
+        messages.success(request, job.message)
+        return redirect("journals:detail", pk=batch_id)
+    refusal = job.message.splitlines() if job.status == JobStatus.FAILED else []
+    return render(request, "ledger/journals/batch_job.html", {
+        "job": job, "running": job.status in (JobStatus.QUEUED, JobStatus.RUNNING), "batch_id": batch_id,
+        "refusal": refusal[:1], "missing": refusal[1:],
+    })
 
 
 @role_required(*JOURNAL_ROLES)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_or_404(request, pk)
-    job = (BackgroundJob.objects.filter(kind="ledger.journal_file", target=f"ledger.journalbatch:{batch.pk}")
-           .order_by("-created_at").first())
+    job = selectors.batch_job(batch=batch, kind=services.JOB_KIND)
     layout = get_layout(batch.layout)
     return render(request, "ledger/journals/batch_detail.html", {
         "batch": batch, "layout": layout, "job": job,

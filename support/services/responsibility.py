@@ -11,9 +11,13 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
+
+from organisations.models import Authority
 
 from .. import rules
 from ..models import Child, Household, LegalOrder, ResidencePeriod
+from ._bulk import history_rows_create
 from ._common import _history
 
 RESPONSIBILITY_FIELDS = ["responsible_authority", "responsibility_reason"]
@@ -41,12 +45,14 @@ def child_responsibility(*, child: Child, on_date: date) -> tuple[Any, str]:
 
 
 def _decide(household: Household, children: Sequence[Child], residences: list[tuple[Any, date]],
-            on_date: date) -> tuple[list[Child], bool]:
+            on_date: date, facts: dict[int, list[rules.OrderFact]] | None = None) -> tuple[list[Child], bool]:
     """Apply the rule in memory to a family whose children come with their orders (prefetched, with the placing
-    authority): the children whose responsibility changed, and whether the family's did. A child with no order
-    stays with the authority that recorded the family; the family goes with its most recently ordered child."""
-    facts = {c.pk: [rules.OrderFact(o.kind, o.order_date, o.placing_authority) for o in c.orders.all()]
-             for c in children}
+    authority; or given as `facts` per child): the children whose responsibility changed, and whether the family's
+    did. A child with no order stays with the authority that recorded the family; the family goes with its most
+    recently ordered child."""
+    if facts is None:
+        facts = {c.pk: [rules.OrderFact(o.kind, o.order_date, o.placing_authority) for o in c.orders.all()]
+                 for c in children}
     changed: list[Child] = []
     for child in children:
         if not facts[child.pk]:
@@ -56,21 +62,21 @@ def _decide(household: Household, children: Sequence[Child], residences: list[tu
         if authority is None:
             continue
         if child.responsible_authority_id != authority.pk or child.responsibility_reason != reason:
-            child.responsible_authority = authority
+            child.responsible_authority_id = authority.pk
             child.responsibility_reason = reason[:400]
             changed.append(child)
-    authority, reason = None, ""
+    authority_id, reason = None, ""
     if children:
         def latest_order(c: Child) -> date:
             order = rules.governing_order(facts[c.pk])
             return order.order_date if order else date.min
 
         lead = max(children, key=latest_order)
-        authority = lead.responsible_authority
+        authority_id = lead.responsible_authority_id
         reason = f"Responsible for {lead.first_name}: {lead.responsibility_reason}"
-    if authority is not None and (household.responsible_authority_id != authority.pk
-                                  or household.responsibility_reason != reason[:400]):
-        household.responsible_authority = authority
+    if authority_id is not None and (household.responsible_authority_id != authority_id
+                                     or household.responsibility_reason != reason[:400]):
+        household.responsible_authority_id = authority_id
         household.responsibility_reason = reason[:400]
         return changed, True
     return changed, False
@@ -97,21 +103,30 @@ def households_refresh(*, household_ids: Iterable[int], on_date: date, by: Any, 
     transaction. Returns how many families or children changed."""
     ids = sorted(set(household_ids))
     changed = 0
+    if not ids:
+        return 0
+    # The few authorities once: orders and residences are read as plain values and point at these.
+    authorities = Authority.objects.in_bulk()
     with transaction.atomic():
         for start in range(0, len(ids), REFRESH_CHUNK):
             chunk = ids[start:start + REFRESH_CHUNK]
             households = list(Household.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
             children: dict[int, list[Child]] = defaultdict(list)
-            for child in (Child.objects.filter(household__in=chunk).select_related("responsible_authority")
-                          .prefetch_related(_orders_with_placing_authority())):
+            for child in Child.objects.filter(household__in=chunk):
                 children[child.household_id].append(child)
+            facts: dict[int, list[rules.OrderFact]] = defaultdict(list)
+            for child_id, kind, order_date, placing_id in LegalOrder.objects.filter(
+                    child__household__in=chunk).values_list("child_id", "kind", "order_date", "placing_authority_id"):
+                facts[child_id].append(rules.OrderFact(kind, order_date, authorities.get(placing_id)))
             residences: dict[int, list[tuple[Any, date]]] = defaultdict(list)
-            for residence in ResidencePeriod.objects.filter(household__in=chunk).select_related("authority"):
-                residences[residence.household_id].append((residence.authority, residence.from_date))
+            for household_id, authority_id, from_date in ResidencePeriod.objects.filter(
+                    household__in=chunk).values_list("household_id", "authority_id", "from_date"):
+                residences[household_id].append((authorities[authority_id], from_date))
             changed_children: list[Child] = []
             changed_households: list[Household] = []
             for household in households:
-                kids, moved = _decide(household, children[household.pk], residences[household.pk], on_date)
+                kids, moved = _decide(household, children[household.pk], residences[household.pk], on_date,
+                                      facts)
                 changed_children.extend(kids)
                 if moved:
                     changed_households.append(household)
@@ -136,8 +151,7 @@ def _save_responsibility(rows: Sequence[Child | Household], model: type[Child | 
             f"WITH v(id, authority_id, reason) AS (VALUES {values}) "  # noqa: S608 (names from the model)
             f"UPDATE {table} SET responsible_authority_id = v.authority_id, responsibility_reason = v.reason "
             f"FROM v WHERE {table}.id = v.id", params)
-    model.history.bulk_history_create(  # type: ignore[attr-defined]
-        rows, batch_size=REFRESH_CHUNK, update=True, default_user=by, default_change_reason=change_reason or "")
+    history_rows_create(model, rows, history_type="~", user=by, reason=change_reason or "", at=timezone.now())
 
 
 def responsibility_refresh(*, today: date, by: Any = None) -> int:

@@ -7,6 +7,7 @@ extract's SHA-256, and an audit row (core.AccessLog, action "import") names the 
 from __future__ import annotations
 
 import contextvars
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +16,6 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
-from simple_history.utils import bulk_create_with_history
 
 from core.audit import record_access
 from core.models import AccessAction
@@ -25,9 +25,10 @@ from organisations.scoping import authority_ids_for
 from ..models import Child, LegalOrder, OutcomeReading, ResidencePeriod, SsdImport
 from ..models.readings import ReadingSource
 from ..models.ssd import SsdImportStatus
+from ..services._bulk import rows_create, rows_update
 from ..services.errors import NotPermitted
 from ..services.responsibility import households_refresh
-from .planner import Change, Plan, ssd_plan
+from .planner import CHUNK, Change, Plan, ssd_plan
 from .reader import Extract
 
 IMPORT_ROLES = (Role.DATA_MANAGER, Role.ADMINISTRATOR)
@@ -98,37 +99,51 @@ def _record(plan: Plan, *, status: str, by: Any, now: datetime) -> SsdImport:
 
 
 def _apply(plan: Plan, *, record: SsdImport, by: Any, now: datetime, today: date) -> None:
+    """Every change of the plan, in bulk: the children locked in id order, new rows and their history rows copied
+    in per kind, the rows to update read in chunks, changed and written back in bulk with their history rows, then
+    the three-year rule re-applied to the families touched."""
     reason = f"SSD import {record.pk} (SHA-256 {plan.sha256[:12]})"
     user = by if getattr(by, "pk", None) else None
     child_ids = sorted({c.child_id for c in (*plan.creates, *plan.updates)})
-    list(Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(child_ids), CHUNK):
+        list(Child.objects.select_for_update().filter(pk__in=child_ids[start:start + CHUNK]).order_by("pk")
+             .values_list("pk", flat=True))
     creates: dict[str, list[Change]] = {"legal order": [], "SDQ reading": [], "residence": []}
     for change in plan.creates:
         creates[change.what].append(change)
-    bulk_create_with_history([
+    rows_create(LegalOrder, [
         LegalOrder(child_id=c.child_id, kind=c.values["kind"], order_date=c.values["order_date"],
-                   placing_authority=plan.authority) for c in creates["legal order"]],
-        LegalOrder, batch_size=1000, default_user=user, default_change_reason=reason, default_date=now)
-    bulk_create_with_history([
+                   placing_authority_id=plan.authority.pk) for c in creates["legal order"]],
+        user=user, reason=reason, at=now)
+    rows_create(OutcomeReading, [
         OutcomeReading(child_id=c.child_id, measure=c.values["measure"], reading_date=c.values["reading_date"],
                        score=c.values["score"], reason=c.values["reason"], source=ReadingSource.CASE_SYSTEM,
-                       source_key=c.values["source_key"], ssd_import=record) for c in creates["SDQ reading"]],
-        OutcomeReading, batch_size=1000, default_user=user, default_change_reason=reason, default_date=now)
-    bulk_create_with_history([
+                       source_key=c.values["source_key"], ssd_import_id=record.pk) for c in creates["SDQ reading"]],
+        user=user, reason=reason, at=now)
+    rows_create(ResidencePeriod, [
         ResidencePeriod(household_id=c.values["household_id"], authority_id=c.values["authority_id"],
                         from_date=c.values["from_date"], address=c.values["address"])
         for c in creates["residence"]],
-        ResidencePeriod, batch_size=1000, default_user=user, default_change_reason=reason, default_date=now)
+        user=user, reason=reason, at=now)
     models: dict[str, Any] = {"legal order": LegalOrder, "SDQ reading": OutcomeReading, "residence": ResidencePeriod}
+    updates: dict[str, list[Change]] = defaultdict(list)
     for change in plan.updates:
-        obj = models[change.what].objects.select_for_update().get(pk=change.target_id)
-        for name, value in change.values.items():
-            setattr(obj, name, value)
-        if isinstance(obj, OutcomeReading):
-            obj.ssd_import = record
-        obj._history_user = user  # type: ignore[attr-defined]
-        obj._change_reason = reason  # type: ignore[attr-defined]
-        obj.save(update_fields=[*change.values, *(["ssd_import"] if isinstance(obj, OutcomeReading) else [])])
+        updates[change.what].append(change)
+    for what, changes in updates.items():
+        model = models[what]
+        for start in range(0, len(changes), CHUNK):
+            chunk = changes[start:start + CHUNK]
+            found = model.objects.select_for_update().in_bulk([c.target_id for c in chunk])
+            changed, names = [], {"ssd_import"} if model is OutcomeReading else set()
+            for change in chunk:
+                obj = found[change.target_id]
+                for name, value in change.values.items():
+                    setattr(obj, name, value)
+                    names.add(name)
+                if isinstance(obj, OutcomeReading):
+                    obj.ssd_import_id = record.pk
+                changed.append(obj)
+            rows_update(model, changed, sorted(names), user=user, reason=reason, at=now)
     households_refresh(household_ids=plan.households, on_date=today, by=user, change_reason=reason)
 
 

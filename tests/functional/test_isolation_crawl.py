@@ -38,6 +38,7 @@ NOT_CRAWLED = {
     "contracts:job_download": "exists once a spreadsheet build has run; tested in test_contracts_pages",
     "ssd:job": "reached by uploading an extract (a POST with files); role and scope tested in test_ssd_pages",
     "ssd:commit": "an action on a finished dry run; role and scope tested in test_ssd_pages",
+    "journals:job": "reached by making a journal (a POST); role and scope tested in test_journal_pages",
     "journals:detail": "exists once a journal is made (a POST); role and scope tested in test_journal_pages",
     "journals:download": "exists once a journal is made; role, scope and audit tested in test_journal_pages",
     "journals:confirm": "an action on an exported journal; role and scope tested in test_journal_pages",

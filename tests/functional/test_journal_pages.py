@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AccessAction, AccessLog
+from core.jobs import job_create
+from core.models import AccessAction, AccessLog, BackgroundJob, JobStatus
+from ledger.journals import services
 from ledger.journals import urls as journal_urls
 from ledger.journals.models import BatchStatus, JournalBatch
 from organisations.models import Role
@@ -33,7 +35,10 @@ def world():  # type: ignore[no-untyped-def]
     map_all(medway)
     posted(kent, ("bank", "1234.56"), ("asf_receivable", "-1234.56"), on=date(2026, 5, 1), memo="Kent remittance")
     posted(medway, ("bank", "777.00"), ("asf_receivable", "-777.00"), on=date(2026, 5, 1), memo="Medway remittance")
-    return {"kent": kent, "medway": medway, "batch": exported(kent), "medway_batch": exported(medway)}
+    batch = exported(kent)
+    job = job_create(kind=services.JOB_KIND, description="Journal of Kent", authority=kent,
+                     target=f"ledger.journalbatch:{batch.pk}")
+    return {"kent": kent, "medway": medway, "batch": batch, "medway_batch": exported(medway), "job": job}
 
 
 def urls(world) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -42,6 +47,7 @@ def urls(world) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
     return {
         "batches": ("get", reverse("journals:batches")),
         "create": ("get", reverse("journals:create")),
+        "job": ("get", reverse("journals:job", args=[world["job"].pk])),
         "detail": ("get", reverse("journals:detail", args=[pk])),
         "download": ("get", reverse("journals:download", args=[pk])),
         "confirm": ("post", reverse("journals:confirm", args=[pk])),
@@ -76,11 +82,11 @@ class TestEveryUrlPattern:
 
     def test_another_authoritys_finance_officer_gets_nothing_of_kents(self, client, world):  # type: ignore[no-untyped-def]
         signed_in(client, officer(world["medway"]))
-        for name in ("detail", "download", "confirm"):
+        for name in ("detail", "download", "confirm", "job"):
             method, url = urls(world)[name]
             assert fetch(client, method, url).status_code == 404, name
         listing = client.get(reverse("journals:batches")).content.decode()
-        assert "J-MEDWAY-000001" in listing and "J-KENT" not in listing
+        assert "J-MEDWAY-000001" in listing and "J-KENT" not in listing and "Journal of Kent" not in listing
         page = client.get(reverse("journals:reconciliation") + f"?authority={world['kent'].pk}").content.decode()
         assert "Medway" in page and "1,234.56" not in page
         assert JournalBatch.objects.get(pk=world["batch"].pk).status == BatchStatus.EXPORTED
@@ -93,50 +99,100 @@ class TestEveryUrlPattern:
         assert "J-KENT-000001" in listing and "J-MEDWAY-000001" in listing
 
 
-class TestMakingAJournal:
-    def form(self, authority, day=date(2026, 6, 30), layout="generic"):  # type: ignore[no-untyped-def]
-        return {"authority": authority.pk, "cut_off_date_day": day.day, "cut_off_date_month": day.month,
-                "cut_off_date_year": day.year, "layout": layout}
+def form(authority, day=date(2026, 6, 30), layout="generic"):  # type: ignore[no-untyped-def]
+    return {"authority": authority.pk, "cut_off_date_day": day.day, "cut_off_date_month": day.month,
+            "cut_off_date_year": day.year, "layout": layout}
 
-    def test_makes_writes_and_shows_the_journal(self, client, world):  # type: ignore[no-untyped-def]
+
+class TestMakingAJournal:
+    """The page only checks the request and starts a job; the job (a Celery task: eager in the tests, run when the
+    request commits) makes the batch and writes its file."""
+
+    def make(self, client, data, capture):  # type: ignore[no-untyped-def]
+        with capture(execute=True):
+            return client.post(reverse("journals:create"), data)
+
+    def test_makes_writes_and_shows_the_journal(self, client, world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
         kent = world["kent"]
         posted(kent, ("bank", "10.00"), ("asf_income", "-10.00"), on=date(2026, 6, 1))
-        finance = signed_in(client, officer(kent))
-        response = client.post(reverse("journals:create"), self.form(kent, layout="oracle"))
+        finance = officer(kent)
+        signed_in(client, finance)
+        response = self.make(client, form(kent, layout="oracle"), django_capture_on_commit_callbacks)
+        job = BackgroundJob.objects.get(kind=services.JOB_KIND, requested_by=finance)
+        assert response.status_code == 302 and response["Location"] == reverse("journals:job", args=[job.pk])
         batch = JournalBatch.objects.get(authority=kent, number=2)
-        assert response.status_code == 302 and response["Location"] == reverse("journals:detail", args=[batch.pk])
         assert (batch.status, batch.line_count, batch.layout) == (BatchStatus.EXPORTED, 2, "oracle")
-        page = finance.get(response["Location"]).content.decode()
+        assert (job.status, job.progress_done, job.progress_total) == (JobStatus.SUCCEEDED, 2, 2)
+        assert job.target == f"ledger.journalbatch:{batch.pk}" and job.authority == kent
+        done = client.get(response["Location"])
+        assert done.status_code == 302 and done["Location"] == reverse("journals:detail", args=[batch.pk])
+        page = client.get(done["Location"]).content.decode()
         assert "J-KENT-000002" in page and "£10.00" in page and "Download the file" in page
 
-    def test_unmapped_accounts_are_listed_and_nothing_is_made(self, client, world):  # type: ignore[no-untyped-def]
+    def test_the_page_shows_progress_until_the_worker_has_made_it(self, client, world,  # type: ignore[no-untyped-def]
+                                                                  django_capture_on_commit_callbacks):
+        kent = world["kent"]
+        posted(kent, ("bank", "10.00"), ("asf_income", "-10.00"), on=date(2026, 6, 1))
+        signed_in(client, officer(kent))
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            response = client.post(reverse("journals:create"), form(kent))
+        assert JournalBatch.objects.filter(authority=kent).count() == 1  # nothing chosen in the request
+        page = client.get(response["Location"])
+        text = page.content.decode()
+        assert page.status_code == 200 and "choosing every posting not yet in a journal" in text
+        listing = client.get(reverse("journals:batches")).content.decode()
+        assert "Being made now" in listing and f'href="{response["Location"]}"' in listing
+        assert '<meta http-equiv="refresh" content="2">' in text  # without JavaScript
+        assert f'href="{response["Location"]}">Refresh</a>' in text
+        for callback in queued:
+            callback()
+        batch = JournalBatch.objects.get(authority=kent, number=2)
+        assert client.get(response["Location"])["Location"] == reverse("journals:detail", args=[batch.pk])
+        assert f'href="{response["Location"]}"' not in client.get(reverse("journals:batches")).content.decode()
+
+    def test_the_progress_of_the_file_is_shown_in_postings(self, client, world):  # type: ignore[no-untyped-def]
+        kent = world["kent"]
+        job = job_create(kind=services.JOB_KIND, description="Journal of Kent", authority=kent,
+                         target=f"ledger.journalbatch:{world['batch'].pk}")
+        BackgroundJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress_total=40_000,
+                                                        progress_done=10_000)
+        signed_in(client, officer(kent))
+        text = client.get(reverse("journals:job", args=[job.pk])).content.decode()
+        assert "Writing the file: 10000 of 40000 postings (25%)" in text
+
+    def test_unmapped_accounts_are_listed_and_nothing_is_made(self, client, world,  # type: ignore[no-untyped-def]
+                                                              django_capture_on_commit_callbacks):
         bexley = AuthorityFactory(short_code="bexley", name="Bexley")
         posted(bexley, ("bank", "3.00"), ("asf_income", "-3.00"), on=date(2026, 5, 1))
         signed_in(client, officer(bexley))
-        page = client.post(reverse("journals:create"), self.form(bexley)).content.decode()
-        assert "Some ledger accounts are not mapped" in page
+        response = self.make(client, form(bexley), django_capture_on_commit_callbacks)
+        page = client.get(response["Location"]).content.decode()
+        assert "No journal was made" in page and "Some ledger accounts are not mapped" in page
         assert "Bank (bank)" in page and "ASF income (asf_income)" in page
         assert not JournalBatch.objects.filter(authority=bexley).exists()
 
     def test_a_cut_off_in_the_future_is_an_error_on_the_field(self, client, world):  # type: ignore[no-untyped-def]
         signed_in(client, officer(world["kent"]))
         future = timezone.localdate().replace(year=timezone.localdate().year + 1)
-        page = client.post(reverse("journals:create"), self.form(world["kent"], day=future)).content.decode()
+        page = client.post(reverse("journals:create"), form(world["kent"], day=future)).content.decode()
         assert "The cut-off date must be today or in the past" in page
         assert JournalBatch.objects.filter(authority=world["kent"]).count() == 1
+        assert not BackgroundJob.objects.filter(requested_by__isnull=False).exists()
 
-    def test_nothing_to_export_says_so(self, client, world):  # type: ignore[no-untyped-def]
+    def test_nothing_to_export_says_so(self, client, world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
         signed_in(client, officer(world["kent"]))
-        page = client.post(reverse("journals:create"), self.form(world["kent"])).content.decode()
-        assert "There are no postings of Kent up to 30 June 2026" in page
+        response = self.make(client, form(world["kent"]), django_capture_on_commit_callbacks)
+        page = client.get(response["Location"]).content.decode()
+        assert "There are no postings of Kent up to 30 June 2026" in page and "Make a journal" in page
 
     def test_an_unknown_layout_or_another_authority_is_refused_by_the_form(self, client, world):  # type: ignore[no-untyped-def]
         posted(world["medway"], ("bank", "1.00"), ("asf_income", "-1.00"), on=date(2026, 6, 1))
         signed_in(client, officer(world["kent"]))
-        for data in (self.form(world["kent"], layout="sage"), self.form(world["medway"])):
+        for data in (form(world["kent"], layout="sage"), form(world["medway"])):
             response = client.post(reverse("journals:create"), data)
             assert response.status_code == 200 and "There is a problem" in response.content.decode()
         assert JournalBatch.objects.count() == 2
+        assert not BackgroundJob.objects.filter(requested_by__isnull=False).exists()
 
 
 class TestDownloadAndConfirm:
@@ -193,26 +249,23 @@ class TestQueryCounts:
         assert len(four) == len(one)
 
 
-class TestALargeJournal:
-    def test_its_file_is_written_by_a_task_and_the_page_shows_progress(self, client, world, monkeypatch,  # type: ignore[no-untyped-def]
-                                                                      django_capture_on_commit_callbacks):
-        from core.models import BackgroundJob, JobStatus
-        from ledger.journals import services
-
-        monkeypatch.setattr(services, "SYNC_LINE_LIMIT", 1)
+class TestAFileThatCouldNotBeWritten:
+    def test_the_journal_page_says_so(self, client, world, monkeypatch,  # type: ignore[no-untyped-def]
+                                      django_capture_on_commit_callbacks):
         kent = world["kent"]
         posted(kent, ("bank", "10.00"), ("asf_income", "-10.00"), on=date(2026, 6, 1))
         signed_in(client, officer(kent))
-        form = TestMakingAJournal().form(kent)
-        with django_capture_on_commit_callbacks(execute=False) as queued:
-            response = client.post(reverse("journals:create"), form)
+
+        def broken(**kwargs):  # type: ignore[no-untyped-def]
+            raise OSError("disk full")
+
+        monkeypatch.setattr(services, "batch_write_file", broken)
+        with django_capture_on_commit_callbacks(execute=True):  # eager tasks keep their error on the result
+            client.post(reverse("journals:create"), form(kent))
+        job = BackgroundJob.objects.get(kind=services.JOB_KIND, status=JobStatus.FAILED)
         batch = JournalBatch.objects.get(authority=kent, number=2)
         assert batch.status == BatchStatus.DRAFT
-        page = client.get(response["Location"]).content.decode()
-        assert "The file is being written: 0 of 0 postings" in page and "Download the file" not in page
-        for callback in queued:
-            callback()
-        job = BackgroundJob.objects.get(kind="ledger.journal_file")
-        assert (job.status, job.progress_total) == (JobStatus.SUCCEEDED, 2)
-        assert JournalBatch.objects.get(pk=batch.pk).status == BatchStatus.EXPORTED
-        assert "Download the file" in client.get(response["Location"]).content.decode()
+        page = client.get(reverse("journals:job", args=[job.pk])).content.decode()
+        assert "The journal was made but its file could not be written" in page and "disk full" in page
+        detail = client.get(reverse("journals:detail", args=[batch.pk])).content.decode()
+        assert "The file could not be written" in detail

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ledger.journals import services
 from ledger.journals.layouts import LAYOUTS, get_layout, write_csv
-from ledger.journals.models import AccountMapping, JournalBatch
+from ledger.journals.models import AccountMapping, JournalBatch, JournalSettings
 from ledger.journals.selectors import batch_rows
 from tests.factories import AuthorityFactory
 from tests.factories_journals import NOW, TODAY, map_all
@@ -38,6 +38,9 @@ def test_copy_and_python_write_the_same_bytes(layout):  # type: ignore[no-untype
     AccountMapping.objects.create(authority=kent, account_code="bank", cost_centre="=CC,1", subjective='S"1',
                                   project_code="-P\n2")
     services.period_set(authority=kent, year=2026, number=2, closed=True, by=None, now=NOW)
+    # Written straight to the table (the service would refuse these codes): the SQL literals must hold anything.
+    JournalSettings.objects.create(authority=kent, oracle_ledger_id="300000046975971", unit4_client="K,1'\"",
+                                   unit4_voucher_type="=V")
     for n, memo in enumerate(NASTY):
         memo = memo or "x"  # the ledger refuses a blank memo
         posted(kent, ("bank", f"{n + 1}.07"), ("asf_receivable", f"-{n + 1}.07"), memo=memo,

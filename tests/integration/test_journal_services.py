@@ -11,7 +11,14 @@ from moneyed import Money
 
 from core.models import BackgroundJob, JobStatus
 from ledger.journals import services
-from ledger.journals.models import AccountMapping, BatchStatus, FinancialPeriod, JournalBatch, JournalLine
+from ledger.journals.models import (
+    AccountMapping,
+    BatchStatus,
+    FinancialPeriod,
+    JournalBatch,
+    JournalLine,
+    JournalSettings,
+)
 from ledger.journals.selectors import reconciliation
 from ledger.models import Entry
 from organisations.models import Role
@@ -227,16 +234,98 @@ class TestCommand:
 
 
 class TestTheTask:
-    def test_a_large_batch_is_written_by_a_task_with_progress(self, kent, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    def test_the_task_makes_the_batch_and_writes_its_file_with_progress(self, kent,  # type: ignore[no-untyped-def]
+                                                                        django_capture_on_commit_callbacks):
         for n in range(3):
             posted(kent, ("bank", f"{n + 1}.00"), ("asf_receivable", f"-{n + 1}.00"), on=date(2026, 5, 1))
         finance = officer(kent)
-        batch = create(kent, by=finance)
-        with django_capture_on_commit_callbacks(execute=True):
-            job = services.batch_file_request(batch=batch, by=finance)
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            job = services.batch_request(authority=kent, cut_off_date=TODAY, layout="unit4", by=finance,
+                                         today=TODAY)
+        assert not JournalBatch.objects.exists() and len(queued) == 1
+        for callback in queued:
+            callback()
         job = BackgroundJob.objects.get(pk=job.pk)
+        batch = JournalBatch.objects.get()
         assert (job.status, job.progress_done, job.progress_total) == (JobStatus.SUCCEEDED, 6, 6)
-        assert JournalBatch.objects.get(pk=batch.pk).status == BatchStatus.EXPORTED
+        assert job.target == f"ledger.journalbatch:{batch.pk}"
+        assert job.message == "Journal J-KENT-000001: 6 postings written"
+        assert (batch.status, batch.created_by, batch.layout) == (BatchStatus.EXPORTED, finance, "unit4")
+
+    def test_what_can_be_refused_at_once_is_refused_in_the_request(self, kent):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.BadCutOff):
+            services.batch_request(authority=kent, cut_off_date=date(2026, 7, 3), layout="generic", by=None,
+                                   today=TODAY)
+        with pytest.raises(services.LayoutNotKnown):
+            services.batch_request(authority=kent, cut_off_date=TODAY, layout="sage", by=None, today=TODAY)
+        with pytest.raises(services.NotPermitted):
+            services.batch_request(authority=kent, cut_off_date=TODAY, layout="generic",
+                                   by=officer(kent, role=Role.SOCIAL_WORKER), today=TODAY)
+        assert not BackgroundJob.objects.exists()
+
+    def test_a_refusal_in_the_task_ends_the_job_with_its_words(self, kent, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+        bare = AuthorityFactory(short_code="bare", name="Bare")
+        posted(bare, ("bank", "1.00"), ("asf_receivable", "-1.00"), on=date(2026, 5, 1))
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.batch_request(authority=bare, cut_off_date=TODAY, layout="generic", by=officer(bare),
+                                         today=TODAY)
+        job = BackgroundJob.objects.get(pk=job.pk)
+        assert job.status == JobStatus.FAILED
+        assert sorted(job.message.splitlines()[1:]) == ["ASF receivable (asf_receivable)", "Bank (bank)"]
+        assert not JournalBatch.objects.exists()
+
+
+class TestJournalSettings:
+    def test_the_layouts_use_the_authoritys_settings_frozen_on_each_batch(self, kent):  # type: ignore[no-untyped-def]
+        admin = officer(kent, role=Role.ADMINISTRATOR)
+        services.settings_save(authority=kent, oracle_ledger_id=" 300000046975971 ", unit4_client="KC",
+                               unit4_voucher_type="AS", by=admin)
+        posted(kent, ("bank", "5.00"), ("asf_receivable", "-5.00"), on=date(2026, 5, 1))
+        oracle = exported(kent, layout="oracle")
+        posted(kent, ("bank", "6.00"), ("asf_receivable", "-6.00"), on=date(2026, 5, 2))
+        unit4 = exported(kent, layout="unit4")
+        with oracle.file.open("rb") as first, unit4.file.open("rb") as second:
+            oracle_bytes, unit4_bytes = first.read(), second.read()
+        assert all(line.split(",")[1] == "300000046975971" for line in oracle_bytes.decode().splitlines())
+        assert all(line.split(",")[2:5] == ["AS", "GL", "KC"] for line in unit4_bytes.decode().splitlines())
+        # A later change is used by the next batch and never changes a file already made.
+        services.settings_save(authority=kent, oracle_ledger_id="", unit4_client="", unit4_voucher_type="GL",
+                               by=admin)
+        assert services.batch_file_bytes(batch=JournalBatch.objects.get(pk=oracle.pk)) == oracle_bytes
+        assert services.batch_file_bytes(batch=JournalBatch.objects.get(pk=unit4.pk)) == unit4_bytes
+        posted(kent, ("bank", "7.00"), ("asf_receivable", "-7.00"), on=date(2026, 5, 3))
+        later = exported(kent, layout="unit4")
+        with later.file.open("rb") as third:
+            assert all(line.split(",")[2:5] == ["GL", "GL", "KENT"] for line in third.read().decode().splitlines())
+
+    def test_an_authority_without_settings_gets_the_defaults(self, kent):  # type: ignore[no-untyped-def]
+        posted(kent, ("bank", "5.00"), ("asf_receivable", "-5.00"), on=date(2026, 5, 1))
+        batch = exported(kent, layout="oracle")
+        assert (batch.oracle_ledger_id, batch.unit4_client, batch.unit4_voucher_type) == ("", "", "GL")
+
+    def test_changes_keep_history_with_who(self, kent):  # type: ignore[no-untyped-def]
+        admin = officer(kent, role=Role.ADMINISTRATOR)
+        services.settings_save(authority=kent, oracle_ledger_id="1", by=admin)
+        chosen = services.settings_save(authority=kent, oracle_ledger_id="2", unit4_client="KC", by=admin)
+        assert list(chosen.history.values_list("oracle_ledger_id", "unit4_client", "history_user")) == [
+            ("2", "KC", admin.pk), ("1", "", admin.pk)]
+
+    @pytest.mark.parametrize(("values", "message"), [
+        ({"oracle_ledger_id": "LEDGER-1"}, "digits only"),
+        ({"unit4_client": "K C"}, "letters and digits"),
+        ({"unit4_voucher_type": "=X"}, "letters and digits"),
+        ({"unit4_voucher_type": " "}, "Enter the Unit4 voucher type"),
+        ({"unit4_client": "C" * 26}, "at most 25"),
+    ])
+    def test_bad_settings_are_refused_and_nothing_is_saved(self, kent, values, message):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.JournalError, match=message):
+            services.settings_save(authority=kent, by=None, **values)
+        assert not JournalSettings.objects.exists()
+
+    def test_only_an_administrator_changes_them(self, kent):  # type: ignore[no-untyped-def]
+        with pytest.raises(services.NotPermitted):
+            services.settings_save(authority=kent, oracle_ledger_id="1", by=officer(kent))
+        assert not JournalSettings.objects.exists()
 
 
 class TestMappingsAndPeriods:

@@ -108,7 +108,10 @@ class TestCommit:
         result = run(w, good_files())
         reason = f"SSD import {result.record.pk} (SHA-256 {result.record.sha256[:12]})"
         order = LegalOrder.objects.get(child=w.jack)
-        assert order.history.first().history_change_reason == reason  # type: ignore[attr-defined]
+        # The import's history rows are dated the import's `now` (frozen here before the fixture's real clock):
+        # the row it wrote is the last written.
+        latest = order.history.order_by("-history_id").first()  # type: ignore[attr-defined]
+        assert (latest.history_type, latest.history_change_reason, latest.history_date) == ("~", reason, NOW)
         for model in (OutcomeReading, ResidencePeriod):
             rows = model.history.filter(history_date=NOW)  # type: ignore[attr-defined]
             assert rows.exists() and set(rows.values_list("history_change_reason", flat=True)) == {reason}

@@ -3,6 +3,7 @@ text neutralised against formula injection, numbers left as numbers."""
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -65,6 +66,20 @@ class TestUnit4:
              "202603"],
         ]
 
+    def test_the_client_and_voucher_type_are_the_councils_own(self):  # type: ignore[no-untyped-def]
+        batch = replace(BATCH, unit4_client="KC01", unit4_voucher_type="AS")
+        out = io.StringIO(newline="")
+        write_csv(out, UNIT4, batch, ROWS[:1])
+        row = next(csv.reader(io.StringIO(out.getvalue(), newline="")))
+        assert (row[2], row[4]) == ("AS", "KC01")
+
+    def test_typed_set_up_codes_are_neutralised_like_any_text(self):  # type: ignore[no-untyped-def]
+        batch = replace(BATCH, unit4_client="=1+1", unit4_voucher_type="@X")
+        out = io.StringIO(newline="")
+        write_csv(out, UNIT4, batch, ROWS[:1])
+        row = next(csv.reader(io.StringIO(out.getvalue(), newline="")))
+        assert (row[2], row[4]) == ("'@X", "'=1+1")
+
     def test_the_columns_follow_the_gl07_order(self):  # type: ignore[no-untyped-def]
         assert UNIT4.headers[:6] == ["batch_id", "interface", "voucher_type", "trans_type", "client", "account"]
         assert not UNIT4.header
@@ -83,6 +98,11 @@ class TestOracle:
                           "CC100", "'=HYPERLINK(1)", "P9", *blank_segments, "", "1234.50", "", "",
                           "J-KENT-000007", "Adoption support ledger", "", "J-KENT-000007", "", "T41", "", "", "",
                           "'@SUM(A1) (2026-27 P02 is closed: booked in 2026-27 P03)"]
+
+    def test_the_ledger_id_is_the_councils_own(self):  # type: ignore[no-untyped-def]
+        out = io.StringIO(newline="")
+        write_csv(out, ORACLE, replace(BATCH, oracle_ledger_id="300000046975971"), ROWS[:1])
+        assert next(csv.reader(io.StringIO(out.getvalue(), newline="")))[:2] == ["NEW", "300000046975971"]
 
     def test_the_columns_follow_gl_interface_order(self):  # type: ignore[no-untyped-def]
         assert ORACLE.headers[:8] == ["STATUS", "LEDGER_ID", "EFFECTIVE_DATE_OF_TRANSACTION", "JOURNAL_SOURCE",
