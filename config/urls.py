@@ -23,6 +23,7 @@ urlpatterns = [
     path("ledger/journals/", include("ledger.journals.urls")),
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),
+    path("scorecard/", include("scorecard.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("api.urls")),
 ]

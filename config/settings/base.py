@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "commissioning",
     "claims",
     "audit",
+    "scorecard",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
