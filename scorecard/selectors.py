@@ -198,11 +198,11 @@ def scorecard(*, authorities: Sequence[Authority], year: int) -> Scorecard:
                                                                          "end_date"))
         timeliness[measure.key] = {}
         for period in periods:
-            by_authority = rules.durations_in(facts3, period, counter)
+            days_by = rules.durations_in(facts3, period, counter)
             row: dict[int | None, rules.Timeliness] = {
-                pk: rules.timeliness(by_authority.get(pk, []), goal.get((pk, measure.key))) for pk in ids
+                pk: rules.timeliness(days_by.get(pk, []), goal.get((pk, measure.key))) for pk in ids
             }
-            row[None] = rules.timeliness([d for days in by_authority.values() for d in days], None)
+            row[None] = rules.timeliness([d for days in days_by.values() for d in days], None)
             timeliness[measure.key][period.key] = row
     waiting, overdue = _open_work(ids, periods, counter)
     return Scorecard(periods, list(authorities), counts, timeliness, waiting, overdue)
@@ -260,21 +260,21 @@ def case_list(*, user: Any, authority: Authority, measure: str, period: Period, 
         days: dict[int, list[date]] = defaultdict(list)
         for request_id, day in facts:
             days[request_id].append(day)
-        requests = visible.filter(pk__in=list(days)).select_related("child", "person")
-        rows = [{"request": r, "date": day, "working_days": None} for r in requests for day in days[r.pk]]
+        listed: QuerySet = visible.filter(pk__in=list(days)).select_related("child", "person")
+        rows = [{"request": r, "date": day, "working_days": None} for r in listed for day in days[r.pk]]
     elif measure in rules.DURATIONS_BY_KEY:
         counter = working_day_counter(period)
-        requests = (_duration_rows(measure, [authority.pk], period).filter(pk__in=visible.values("pk"))
-                    .select_related("child", "person"))
+        listed = (_duration_rows(measure, [authority.pk], period).filter(pk__in=visible.values("pk"))
+                  .select_related("child", "person"))
         rows = [{"request": r, "date": r.end_date, "working_days": counter.between(r.received_date, r.end_date)}
-                for r in requests]
+                for r in listed]
     elif measure == "waiting":
         counter = working_day_counter(period)
-        requests = (visible.filter(received_date__lt=period.end).exclude(closed_date__lt=period.end)
+        listed = (visible.filter(received_date__lt=period.end).exclude(closed_date__lt=period.end)
                     .annotate(started=_first_by_request(Assessment, "request", "started_date"))
                     .exclude(started__lt=period.end).select_related("child", "person"))
         rows = [{"request": r, "date": r.received_date,
-                 "working_days": counter.between(r.received_date, period.last_day)} for r in requests]
+                 "working_days": counter.between(r.received_date, period.last_day)} for r in listed]
     else:
         raise KeyError(measure)
     rows.sort(key=lambda row: (row["date"], row["request"].pk))
@@ -411,16 +411,16 @@ def outcomes(*, authority_ids: Iterable[int], period: Period, provider_ids: Iter
         pair = rules.first_and_last([(baseline_date, baseline)] + ([(last_date, last)] if last is not None else []))
         if pair:
             changes[plan_id].add((name, rules.outcome_change(*pair, higher_is_better=higher)))
-    children = {p["request__child_id"]: [] for p in plans.values() if p["request__child_id"]}
+    children: dict[int, list[tuple[date, int]]] = {p["request__child_id"]: [] for p in plans.values() if p["request__child_id"]}
     readings = (OutcomeReading._base_manager.filter(child__in=list(children), measure=ReadingMeasure.SDQ,
                                                     score__isnull=False)
                 .values_list("child_id", "reading_date", "score"))
     for child_id, day, score in readings:
-        children[child_id].append((day, score))
+        children[child_id].append((day, score or 0))
     sdq = ReadingMeasure.SDQ.label
     for plan_id, plan in plans.items():
         window = [(d, s) for d, s in children.get(plan["request__child_id"], [])
-                  if plan["start_date"] - timedelta(days=92) <= d <= plan["end_date"]]
+                  if plan["start_date"] - timedelta(days=92) <= d <= (plan["end_date"] or d)]
         pair = rules.first_and_last(window)
         if pair:
             changes[plan_id].add((sdq, rules.outcome_change(*pair, higher_is_better=False)))

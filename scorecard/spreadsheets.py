@@ -93,7 +93,6 @@ def build_xlsx(table: ReturnTable, *, progress: Callable[[int], None] | None = N
     bold = book.add_format({"bold": True})
     money = book.add_format({"num_format": "£#,##0.00"})
     used: set[str] = set()
-    done = 0
 
     def write_rows(sheet: Any, header: list[str], rows: list[tuple[ReturnField, list[Any]]], top: int = 0) -> None:
         sheet.write_row(top, 0, neutralise_row(header), bold)
@@ -115,11 +114,10 @@ def build_xlsx(table: ReturnTable, *, progress: Callable[[int], None] | None = N
                                           f"{table.version}); [c] = fewer than 5, not shown"))
     write_rows(summary, ["Field", *[name for _, name in table.authorities], "Partnership"],
                [(spec, summary_cells(table, i)) for i, spec in enumerate(table.fields)], top=2)
-    for authority_id, name in table.authorities:
+    for done, (authority_id, name) in enumerate(table.authorities, start=1):
         sheet = book.add_worksheet(_sheet_name(name, used))
         write_rows(sheet, ["Field", *[label for _, label in KIND_LABELS], "Total"],
                    [(spec, authority_cells(table, i, authority_id)) for i, spec in enumerate(table.fields)])
-        done += 1
         if progress:
             progress(done)
     definitions = book.add_worksheet(_sheet_name("Definitions", used))
@@ -141,7 +139,7 @@ def build_csv(table: ReturnTable) -> bytes:
     for i, spec in enumerate(table.fields):
         for authority_id, name in table.authorities:
             cells = authority_cells(table, i, authority_id)
-            for (kind, label), value in zip([*KIND_LABELS, ("total", "Total")], cells, strict=True):
+            for (_kind, label), value in zip([*KIND_LABELS, ("total", "Total")], cells, strict=True):
                 writer.writerow(neutralise_row([table.period_label, table.version, name, label, spec.name,
                                                 str(value)]))
         writer.writerow(neutralise_row([table.period_label, table.version, "Partnership", "Total", spec.name,

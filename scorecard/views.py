@@ -64,9 +64,10 @@ def _comparison(card: selectors.Scorecard, period_key: str) -> dict[str, Any]:
         counts.append({"label": measure.label, "explain": rules.count_explanation(measure),
                        "cells": [_number(card.counts[measure.key][period_key][c]) for c in columns]})
     durations = []
-    for measure in rules.DURATION_MEASURES:
-        durations.append({"label": measure.label, "explain": rules.duration_explanation(measure),
-                          "cells": [_timeliness_cells(card.timeliness[measure.key][period_key][c]) for c in columns]})
+    for duration in rules.DURATION_MEASURES:
+        durations.append({"label": duration.label, "explain": rules.duration_explanation(duration),
+                          "cells": [_timeliness_cells(card.timeliness[duration.key][period_key][c])
+                                    for c in columns]})
     open_work = [
         {"label": "Requests waiting for assessment at the period's end",
          "cells": [_number(card.waiting[period_key][c]["count"]) for c in columns]},
@@ -107,7 +108,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "years": year_choices(timezone.localdate()), "quarters": QUARTERS,
         "periods": _period_links(reverse("scorecard:overview"), year, quarter),
         "can_list": selectors.case_authority_ids(request.user),
-        "can_return": request.user.role in RETURN_ROLES,  # type: ignore[union-attr]
+        "can_return": getattr(request.user, "role", "") in RETURN_ROLES,
     })
 
 
@@ -127,6 +128,7 @@ def authority_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
     quarters = card.periods[:4]
     pk = authority.pk
     trends = []
+    rows: list[tuple[str, Decimal | int, str]]
     for m in rules.COUNT_MEASURES:
         rows = [(p.label.split(" (")[0], card.counts[m.key][p.key][pk], _number(card.counts[m.key][p.key][pk]))
                 for p in quarters]
@@ -221,7 +223,7 @@ def board_return(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("scorecard:return_job", job_id=job.pk)
-    jobs = [j for j in BackgroundJob.objects.filter(kind=JOB_KIND, requested_by=request.user)[:10]]
+    jobs = [j for j in BackgroundJob.objects.filter(kind=JOB_KIND, requested_by=request.user.pk)[:10]]
     return render(request, "scorecard/board_return.html", {"form": form, "jobs": jobs, "partnership": partnership})
 
 
