@@ -215,7 +215,7 @@ def _open_work(ids: list[int], periods: list[Period], counter: rules.WorkingDayC
         SupportRequest._base_manager.filter(responsible_authority__in=ids, received_date__lt=last_end)
         .exclude(closed_date__lt=first_start)
         .annotate(started=_first_by_request(Assessment, "request", "started_date"))
-        .exclude(started__lt=first_start)
+        .filter(Q(started__isnull=True) | Q(started__gte=first_start))
         .values_list("responsible_authority", "received_date", "started", "closed_date")
     )
     reviews = list(
@@ -272,7 +272,7 @@ def case_list(*, user: Any, authority: Authority, measure: str, period: Period, 
         counter = working_day_counter(period)
         listed = (visible.filter(received_date__lt=period.end).exclude(closed_date__lt=period.end)
                     .annotate(started=_first_by_request(Assessment, "request", "started_date"))
-                    .exclude(started__lt=period.end).select_related("child", "person"))
+                    .filter(Q(started__isnull=True) | Q(started__gte=period.end)).select_related("child", "person"))
         rows = [{"request": r, "date": r.received_date,
                  "working_days": counter.between(r.received_date, period.last_day)} for r in listed]
     else:
