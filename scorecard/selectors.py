@@ -411,7 +411,9 @@ def outcomes(*, authority_ids: Iterable[int], period: Period, provider_ids: Iter
         pair = rules.first_and_last([(baseline_date, baseline)] + ([(last_date, last)] if last is not None else []))
         if pair:
             changes[plan_id].add((name, rules.outcome_change(*pair, higher_is_better=higher)))
-    children: dict[int, list[tuple[date, int]]] = {p["request__child_id"]: [] for p in plans.values() if p["request__child_id"]}
+    children: dict[int, list[tuple[date, int]]] = {
+        p["request__child_id"]: [] for p in plans.values() if p["request__child_id"]
+    }
     readings = (OutcomeReading._base_manager.filter(child__in=list(children), measure=ReadingMeasure.SDQ,
                                                     score__isnull=False)
                 .values_list("child_id", "reading_date", "score"))

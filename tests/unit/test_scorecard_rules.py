@@ -1,6 +1,7 @@
 """The scorecard's pure rules on small hand-made cases with known answers, and their properties."""
 
 from datetime import date, timedelta
+from itertools import pairwise
 from decimal import Decimal
 
 import pytest
@@ -31,7 +32,7 @@ class TestPeriods:
     def test_the_quarters_tile_the_year(self) -> None:
         qs = rules.quarters(2025)
         assert qs[0].start == rules.financial_year(2025).start and qs[-1].end == rules.financial_year(2025).end
-        assert all(a.end == b.start for a, b in zip(qs, qs[1:], strict=False))
+        assert all(a.end == b.start for a, b in pairwise(qs))
 
     def test_refuses_a_fifth_quarter(self) -> None:
         with pytest.raises(ValueError, match="1, 2, 3 or 4"):
