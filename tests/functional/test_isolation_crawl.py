@@ -41,6 +41,9 @@ NOT_CRAWLED = {
     "journals:detail": "exists once a journal is made (a POST); role and scope tested in test_journal_pages",
     "journals:download": "exists once a journal is made; role, scope and audit tested in test_journal_pages",
     "journals:confirm": "an action on an exported journal; role and scope tested in test_journal_pages",
+    "scorecard:return_job": "reached by asking for a board return (a POST); role and scope tested in "
+                            "test_scorecard_pages",
+    "scorecard:return_download": "exists once a board return is built; role and scope tested in test_scorecard_pages",
     "notifications:notify_callback": "GOV.UK Notify's receipts (POST, bearer token, no sign-in); tested in "
                                      "test_notifications_channel",
 }

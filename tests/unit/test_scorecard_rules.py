@@ -1,8 +1,8 @@
 """The scorecard's pure rules on small hand-made cases with known answers, and their properties."""
 
 from datetime import date, timedelta
-from itertools import pairwise
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
