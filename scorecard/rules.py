@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from core.workdays import is_working_day
+from support import rules as support_rules
 
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "[c]"
@@ -280,31 +281,17 @@ def overdue_at(*, due: date, completed: date | None, at: date) -> bool:
 
 
 # Outcomes --------------------------------------------------------------------------------------------------------
+# Each change (improved, same, worse) is `support.rules.outcome_change`, first against last score.
 
-IMPROVED, SAME, WORSE = "improved", "same", "worse"
-CHANGES = ((IMPROVED, "Improved"), (SAME, "Stayed the same"), (WORSE, "Worsened"))
-
-
-def outcome_change(first: Decimal | int, last: Decimal | int, *, higher_is_better: bool) -> str:
-    if Decimal(last) == Decimal(first):
-        return SAME
-    better = Decimal(last) > Decimal(first) if higher_is_better else Decimal(last) < Decimal(first)
-    return IMPROVED if better else WORSE
+IMPROVED, SAME, WORSE = support_rules.IMPROVED, support_rules.SAME, support_rules.WORSE
+CHANGES = support_rules.OUTCOME_CHANGES
 
 
-def first_and_last(readings: Iterable[tuple[date, Decimal | int]]) -> tuple[Decimal, Decimal] | None:
-    """The first and the last score by date (ties kept in the order given); None with fewer than two."""
-    ordered = sorted(enumerate(readings), key=lambda pair: (pair[1][0], pair[0]))
-    if len(ordered) < 2:
-        return None
-    return Decimal(ordered[0][1][1]), Decimal(ordered[-1][1][1])
-
-
-def tally(rows: Iterable[tuple[Any, str]]) -> dict[Any, dict[str, int]]:
-    """(group, change) pairs to {group: {improved, same, worse}}."""
-    out: dict[Any, dict[str, int]] = {}
-    for group, change in rows:
-        out.setdefault(group, {IMPROVED: 0, SAME: 0, WORSE: 0})[change] += 1
+def tally_changes(changes: Iterable[str]) -> dict[str, int]:
+    """Changes counted: {improved, same, worse}, each present."""
+    out = {IMPROVED: 0, SAME: 0, WORSE: 0}
+    for change in changes:
+        out[change] += 1
     return out
 
 

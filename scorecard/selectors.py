@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,15 +21,12 @@ from commissioning.models import Referral
 from core.workdays import england_bank_holidays
 from organisations.models import Authority, Partnership, Scope
 from organisations.scoping import authority_ids_for
+from support import selectors as support_selectors
 from support.models import (
     Assessment,
     Decision,
     LegalOrder,
     NoticeOfProposal,
-    OutcomeMeasure,
-    OutcomeReading,
-    OutcomeScore,
-    PlannedService,
     Review,
     SupportPlan,
     SupportRequest,
@@ -38,7 +35,6 @@ from support.models.assessments import ApprovalStatus
 from support.models.decisions import DecisionOutcome
 from support.models.orders import OrderKind
 from support.models.plans import PlanStatus
-from support.models.readings import ReadingMeasure
 from support.models.requests import RequestStage
 
 from . import rules
@@ -392,54 +388,17 @@ class Outcomes:
     families: int
 
 
-def outcomes(*, authority_ids: Iterable[int], period: Period, provider_ids: Iterable[int] | None = None) -> Outcomes:
-    """For plans that ended in the period: each outcome measure's first score (the baseline) against its last
-    (the latest review score), and the child's SDQ readings from the plan's start to its end, first against last.
-    Tallied by (service type, measure) and (provider, measure), counting families (support requests)."""
-    ids = list(authority_ids)
-    plans = {p["pk"]: p for p in SupportPlan._base_manager.filter(
-        request__responsible_authority__in=ids, status=PlanStatus.ENDED, end_date__gte=period.start,
-        end_date__lt=period.end).values("pk", "request_id", "request__child_id", "start_date", "end_date")}
-    last_score = OutcomeScore._base_manager.filter(measure=OuterRef("pk")).order_by("-score_date", "-id")
-    measures = (OutcomeMeasure._base_manager.filter(plan__in=list(plans))
-                .annotate(last=Subquery(last_score.values("score")[:1]),
-                          last_date=Subquery(last_score.values("score_date")[:1]))
-                .values_list("plan_id", "name", "baseline_score", "baseline_date", "last", "last_date",
-                             "higher_is_better"))
-    changes: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for plan_id, name, baseline, baseline_date, last, last_date, higher in measures:
-        pair = rules.first_and_last([(baseline_date, baseline)] + ([(last_date, last)] if last is not None else []))
-        if pair:
-            changes[plan_id].add((name, rules.outcome_change(*pair, higher_is_better=higher)))
-    children: dict[int, list[tuple[date, int]]] = {
-        p["request__child_id"]: [] for p in plans.values() if p["request__child_id"]
-    }
-    readings = (OutcomeReading._base_manager.filter(child__in=list(children), measure=ReadingMeasure.SDQ,
-                                                    score__isnull=False)
-                .values_list("child_id", "reading_date", "score"))
-    for child_id, day, score in readings:
-        children[child_id].append((day, score or 0))
-    sdq = ReadingMeasure.SDQ.label
-    for plan_id, plan in plans.items():
-        window = [(d, s) for d, s in children.get(plan["request__child_id"], [])
-                  if plan["start_date"] - timedelta(days=92) <= d <= (plan["end_date"] or d)]
-        pair = rules.first_and_last(window)
-        if pair:
-            changes[plan_id].add((sdq, rules.outcome_change(*pair, higher_is_better=False)))
-    services = PlannedService._base_manager.filter(plan__in=list(plans))
-    if provider_ids is not None:
-        services = services.filter(provider__in=list(provider_ids))
+def outcomes(*, authority_ids: Iterable[int], period: Period) -> Outcomes:
+    """Support that ended in the period (`support.selectors.outcome_changes`), tallied by (service type, measure)
+    and (provider, measure), each family counted once per group and measure."""
+    rows = support_selectors.outcome_changes(authority_ids=authority_ids, start=period.start, end=period.end)
     by_service: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
     by_provider: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
-    for plan_id, service_name, provider_name in services.values_list("plan_id", "service_type__name",
-                                                                      "provider__name"):
-        request_id = plans[plan_id]["request_id"]
-        for measure_name, change in changes.get(plan_id, ()):
-            by_service[(service_name, measure_name)][request_id] = change
-            by_provider[(provider_name or "No provider named", measure_name)][request_id] = change
+    for row in rows:
+        by_service[(row.service_type, row.measure)][row.request_id] = row.change
+        by_provider[(row.provider, row.measure)][row.request_id] = row.change
     return Outcomes(
-        by_service={k: rules.tally((None, c) for c in v.values()).get(None, {}) for k, v in sorted(by_service.items())},
-        by_provider={k: rules.tally((None, c) for c in v.values()).get(None, {})
-                     for k, v in sorted(by_provider.items())},
-        families=len({plans[p]["request_id"] for p in changes}),
+        by_service={k: rules.tally_changes(v.values()) for k, v in sorted(by_service.items())},
+        by_provider={k: rules.tally_changes(v.values()) for k, v in sorted(by_provider.items())},
+        families=len({row.request_id for row in rows}),
     )

@@ -10,16 +10,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models.applications import Status
+from contracts.selectors import provider_outcomes
 from organisations.models import Role
 from scorecard import rules, selectors
 from scorecard.models import ReturnDefinitionSet, ReturnField, ReturnQuery, TimelinessTarget
 from scorecard.services.returns import board_return_build, board_return_job_create, return_table
-from support.models import OutcomeScore, ServiceType
+from support.models import OutcomeReading, OutcomeScore, ServiceType
 from support.models.orders import OrderKind
 from support.models.plans import PlanStatus
+from support.models.readings import ReadingMeasure, ReadingSource
 from support.models.requests import RequestStage
 from tests.factories import AuthorityFactory, PartnershipFactory, ProviderFactory, UserFactory
 from tests.factories_claims import build, world
+from tests.factories_commissioning import live_contract
 from tests.factories_support import (
     ActivePlanFactory,
     ApprovedAssessmentFactory,
@@ -213,3 +216,34 @@ class TestOutcomes:
         assert found.by_provider[("Coram", "SDQ total difficulties")] == {"improved": 1, "same": 1, "worse": 1}
         assert found.families == 3
         assert selectors.outcomes(authority_ids=[places["medway"].pk], period=rules.quarter(2025, 1)).families == 0
+
+    def test_sdq_readings_from_the_case_system_count_first_against_last(self, places) -> None:  # type: ignore[no-untyped-def]
+        kent = places["kent"]
+        request = request_at(kent, date(2024, 1, 1), stage=RequestStage.CLOSED)
+        plan = ActivePlanFactory(request=request, start_date=date(2024, 6, 1), end_date=date(2025, 5, 1),
+                                 status=PlanStatus.ENDED)
+        PlannedServiceFactory(plan=plan, service_type=ServiceType.objects.get(code="ddp"), provider=None)
+        for day, score in ((date(2024, 4, 1), 25), (date(2024, 12, 1), 20), (date(2025, 4, 20), 18),
+                           (date(2025, 6, 1), 30)):  # the last one is after the plan ended: not counted
+            OutcomeReading.objects.create(child=request.child, reading_date=day, score=score,
+                                          source=ReadingSource.CASE_SYSTEM, source_key=f"sdq-{day}")
+        found = selectors.outcomes(authority_ids=[kent.pk], period=rules.quarter(2025, 1))
+        sdq = str(ReadingMeasure.SDQ.label)
+        assert found.by_provider[("No provider named", sdq)] == {"improved": 1, "same": 0, "worse": 0}
+
+    def test_contract_monitoring_shows_its_providers_outcomes_to_its_parties(self, places) -> None:  # type: ignore[no-untyped-def]
+        kent, medway = places["kent"], places["medway"]
+        contract = live_contract(lead=kent, parties=[kent], start=date(2024, 4, 1), end=date(2027, 3, 31))
+        other = ProviderFactory(name="Someone else")
+        for provider, last in ((contract.provider, 16), (contract.provider, 30), (other, 10)):
+            plan = ActivePlanFactory(request=request_at(kent, date(2024, 1, 1), stage=RequestStage.CLOSED),
+                                     start_date=date(2024, 6, 1), end_date=date(2025, 5, 1),
+                                     status=PlanStatus.ENDED)
+            PlannedServiceFactory(plan=plan, provider=provider)
+            measure = OutcomeMeasureFactory(plan=plan, baseline_score=Decimal(24), baseline_date=date(2024, 6, 1))
+            OutcomeScore.objects.create(measure=measure, score_date=date(2025, 4, 1), score=Decimal(last))
+        kent_commissioner = UserFactory(authority=kent, role=Role.LEAD_COMMISSIONER)
+        found = provider_outcomes(user=kent_commissioner, contract=contract, today=date(2026, 1, 1))
+        assert found == [{"measure": "SDQ total difficulties", "improved": 1, "same": 0, "worse": 1, "families": 2}]
+        medway_commissioner = UserFactory(authority=medway, role=Role.LEAD_COMMISSIONER)
+        assert provider_outcomes(user=medway_commissioner, contract=contract, today=date(2026, 1, 1)) == []
