@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -52,7 +53,6 @@ def bench_scorecard(repeat: int, record: Callable[..., None]) -> None:
     from django.db.models import Count
     from django.db.models.functions import ExtractYear
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from organisations.models import User
@@ -104,7 +104,13 @@ def bench_scorecard(repeat: int, record: Callable[..., None]) -> None:
                 raise SystemExit(f"{path} answered {response.status_code}")
 
         get()
-        with CaptureQueriesContext(connection) as queries:
+        queries: list[str] = []
+
+        def counting(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            queries.append(sql)  # noqa: B023 (runs inside this iteration only)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counting):
             get()
         times, base = [], []
         for _ in range(repeat):
@@ -127,13 +133,19 @@ def bench_scorecard(repeat: int, record: Callable[..., None]) -> None:
                                                        definition=definition, query=query), by=None)
     members = list(partnership.members.order_by("name"))
     started = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
+    return_queries: list[str] = []
+
+    def counting_return(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        return_queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counting_return):
         table = return_table(authorities=members, year=year, quarter=2)
         content = build_xlsx(table)
     seconds = time.perf_counter() - started
     started = time.perf_counter()
     raw()
     base_ms = (time.perf_counter() - started) * 1000
-    record(f"scorecard: board return, {len(members)} authorities", f"{seconds:6.2f} s, {len(queries)} q, "
+    record(f"scorecard: board return, {len(members)} authorities", f"{seconds:6.2f} s, {len(return_queries)} q, "
            f"{len(content):,} bytes", f"raw SQL {base_ms:5.1f} ms", seconds * 1000 / base_ms if base_ms else None,
-           "goal < 10 s", seconds=seconds, queries=len(queries))
+           "goal < 10 s", seconds=seconds, queries=len(return_queries))

@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models.functions import Coalesce, TruncDate
 
 from claims.models import ASFApplication, StatusChange
 from claims.models.applications import Decision as FundDecision
@@ -78,11 +78,17 @@ class Source:
     request: str
     condition: Q = field(default_factory=Q)
 
+    def in_span(self, span: Period) -> Q:
+        return Q(self.condition, **{f"{self.day}__gte": span.start, f"{self.day}__lt": span.end})
+
     def rows(self, authority_ids: Iterable[int], span: Period) -> QuerySet:
-        return self.model._base_manager.filter(
-            self.condition, **{f"{self.authority}__in": list(authority_ids), f"{self.day}__gte": span.start,
-                               f"{self.day}__lt": span.end}
-        )
+        return self.model._base_manager.filter(self.in_span(span), **{f"{self.authority}__in": list(authority_ids)})
+
+    def day_if_counted(self) -> Any:
+        """The date, or NULL where the row's condition does not hold: several sources share one query."""
+        field, _, transform = self.day.partition("__")
+        day = TruncDate(field) if transform == "date" else F(field)
+        return Case(When(self.condition, then=day), default=None) if self.condition else day
 
 
 _APPROVED = (FundDecision.APPROVED_IN_FULL, FundDecision.APPROVED_IN_PART)
@@ -137,6 +143,49 @@ DURATION_ENDS: dict[str, Any] = {
 }
 
 
+def count_facts(authority_ids: Iterable[int], span: Period) -> dict[str, list[tuple[int, date]]]:
+    """Every count measure's (authority id, date) facts in the span: one query per model, each measure's date
+    NULL on the rows its condition leaves out."""
+    ids = list(authority_ids)
+    groups: dict[tuple[Any, str], list[str]] = defaultdict(list)
+    for key, source in COUNT_SOURCES.items():
+        groups[(source.model, source.authority)].append(key)
+    facts: dict[str, list[tuple[int, date]]] = {}
+    for (model, authority), keys in groups.items():
+        anywhere = Q()
+        for key in keys:
+            anywhere |= COUNT_SOURCES[key].in_span(span)
+        rows = (model._base_manager.filter(anywhere, **{f"{authority}__in": ids})
+                .annotate(**{f"day_{key}": COUNT_SOURCES[key].day_if_counted() for key in keys})
+                .values_list(authority, *[f"day_{key}" for key in keys]))
+        for key in keys:
+            facts[key] = []
+        for row in rows:
+            for key, day in zip(keys, row[1:], strict=True):
+                if day is not None:
+                    facts[key].append((row[0], day))
+    return facts
+
+
+def duration_facts(authority_ids: Iterable[int], span: Period) -> dict[str, list[tuple[int, date, date]]]:
+    """Every step's (authority id, received date, first date of the step) for the requests whose first date of
+    that step falls in the span: one query, the first dates as correlated subqueries."""
+    keys = list(DURATION_ENDS)
+    anywhere = Q()
+    for key in keys:
+        anywhere |= Q(**{f"end_{key}__gte": span.start, f"end_{key}__lt": span.end})
+    rows = (SupportRequest._base_manager.filter(responsible_authority__in=list(authority_ids),
+                                                received_date__lt=span.end)
+            .annotate(**{f"end_{key}": DURATION_ENDS[key]() for key in keys}).filter(anywhere)
+            .values_list("responsible_authority", "received_date", *[f"end_{key}" for key in keys]))
+    facts: dict[str, list[tuple[int, date, date]]] = {key: [] for key in keys}
+    for row in rows:
+        for key, end in zip(keys, row[2:], strict=True):
+            if end is not None:
+                facts[key].append((row[0], row[1], end))
+    return facts
+
+
 def _duration_rows(key: str, authority_ids: Iterable[int], span: Period) -> QuerySet:
     return (
         SupportRequest._base_manager.filter(responsible_authority__in=list(authority_ids),
@@ -179,8 +228,9 @@ def scorecard(*, authorities: Sequence[Authority], year: int) -> Scorecard:
     span = rules.financial_year(year)
     periods = [*rules.quarters(year), span]
     counts: dict[str, dict[str, dict[int | None, int]]] = {}
-    for key, source in COUNT_SOURCES.items():
-        facts = list(source.rows(ids, span).values_list(source.authority, source.day))
+    all_counts = count_facts(ids, span)
+    for key in COUNT_SOURCES:
+        facts = all_counts[key]
         counts[key] = {}
         for period in periods:
             by_authority = rules.count_in(facts, period)
@@ -189,9 +239,9 @@ def scorecard(*, authorities: Sequence[Authority], year: int) -> Scorecard:
     counter = working_day_counter(span)
     goal = targets(ids)
     timeliness: dict[str, dict[str, dict[int | None, rules.Timeliness]]] = {}
+    all_durations = duration_facts(ids, span)
     for measure in rules.DURATION_MEASURES:
-        facts3 = list(_duration_rows(measure.key, ids, span).values_list("responsible_authority", "received_date",
-                                                                         "end_date"))
+        facts3 = all_durations[measure.key]
         timeliness[measure.key] = {}
         for period in periods:
             days_by = rules.durations_in(facts3, period, counter)
