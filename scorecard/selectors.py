@@ -195,9 +195,10 @@ def _duration_rows(key: str, authority_ids: Iterable[int], span: Period) -> Quer
     )
 
 
-def working_day_counter(span: Period) -> rules.WorkingDayCounter:
-    """A counter from ten years before the span (the oldest request a step may start from) to its end."""
-    first = date(span.start.year - 10, 1, 1)
+def working_day_counter(span: Period, *, earliest: date | None = None) -> rules.WorkingDayCounter:
+    """A counter from `earliest` (the oldest date a step starts from; ten years before the span when not known)
+    to the span's end."""
+    first = min(earliest or date(span.start.year - 10, 1, 1), span.start)
     return rules.WorkingDayCounter(first, span.end, holidays=england_bank_holidays(*range(first.year,
                                                                                            span.end.year + 1)))
 
@@ -236,10 +237,12 @@ def scorecard(*, authorities: Sequence[Authority], year: int) -> Scorecard:
             by_authority = rules.count_in(facts, period)
             counts[key][period.key] = {**{pk: by_authority.get(pk, 0) for pk in ids},
                                        None: sum(by_authority.values())}
-    counter = working_day_counter(span)
     goal = targets(ids)
     timeliness: dict[str, dict[str, dict[int | None, rules.Timeliness]]] = {}
     all_durations = duration_facts(ids, span)
+    requests, reviews = _open_work_facts(ids, periods)
+    earliest = min([span.start, *(f[1] for facts in all_durations.values() for f in facts), *(r[1] for r in requests)])
+    counter = working_day_counter(span, earliest=earliest)
     for measure in rules.DURATION_MEASURES:
         facts3 = all_durations[measure.key]
         timeliness[measure.key] = {}
@@ -250,11 +253,11 @@ def scorecard(*, authorities: Sequence[Authority], year: int) -> Scorecard:
             }
             row[None] = rules.timeliness([d for days in days_by.values() for d in days], None)
             timeliness[measure.key][period.key] = row
-    waiting, overdue = _open_work(ids, periods, counter)
+    waiting, overdue = _open_work(ids, periods, counter, requests, reviews)
     return Scorecard(periods, list(authorities), counts, timeliness, waiting, overdue)
 
 
-def _open_work(ids: list[int], periods: list[Period], counter: rules.WorkingDayCounter) -> tuple[dict, dict]:
+def _open_work_facts(ids: list[int], periods: list[Period]) -> tuple[list[tuple], list[tuple]]:
     last_end = max(p.end for p in periods)
     first_start = min(p.start for p in periods)
     requests = list(
@@ -269,6 +272,11 @@ def _open_work(ids: list[int], periods: list[Period], counter: rules.WorkingDayC
         .exclude(completed_date__lt=first_start)
         .values_list("plan__request__responsible_authority", "due_date", "completed_date")
     )
+    return requests, reviews
+
+
+def _open_work(ids: list[int], periods: list[Period], counter: rules.WorkingDayCounter, requests: list[tuple],
+               reviews: list[tuple]) -> tuple[dict, dict]:
     waiting: dict[str, dict[int | None, dict[str, Any]]] = {}
     overdue: dict[str, dict[int | None, int]] = {}
     for period in periods:
