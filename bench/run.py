@@ -405,6 +405,7 @@ def main() -> int:
     from api_lists import bench_api_lists  # bench/api_lists.py (bench/ is on the path): every list of /api/v1/
     from django.core.management import call_command
     from django.db import connection
+    from scorecard_bench import bench_scorecard  # bench/scorecard_bench.py: the scorecard pages and the board return
 
     from contracts.models import UsageRecord
     from core.dataset.generate import already_generated
@@ -450,7 +451,8 @@ def main() -> int:
     benches = {"pages": lambda: bench_pages(args.repeat), "headroom": lambda: bench_headroom(args.repeat * 10),
                "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows),
                "export": export, "ledger": ledger,
-               "api": lambda: bench_api_lists(args.repeat, record)}
+               "api": lambda: bench_api_lists(args.repeat, record),
+               "scorecard": lambda: bench_scorecard(args.repeat, record)}
     only = [name for name in args.only.split(",") if name]
     for name, bench in benches.items():
         if (only and name not in only) or (args.skip_others and name in ("export", "ledger")):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),
     path("sso/", include("sso.urls")),
+    path("scorecard/", include("scorecard.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("api.urls")),
 ]

@@ -15,6 +15,9 @@ from core.dates import long_date
 from core.models import BackgroundJob
 from core.money import format_gbp, gbp, zero
 from organisations.models import RegistrationCheck
+from organisations.scoping import authority_ids_for
+from support.rules import IMPROVED, SAME, WORSE
+from support.selectors import outcome_changes
 
 from .apportionment import number_text
 from .models import (
@@ -396,3 +399,21 @@ def home_summary(*, user: Any, today: date) -> dict[str, Any]:
         "latest_run": run,
         "latest_lines": lines,
     }
+
+
+def provider_outcomes(*, user: Any, contract: Contract, today: date) -> list[dict[str, Any]]:
+    """Outcomes of support the contract's provider delivered that ended during the contract (to today), for the
+    authorities of the contract the user may see: per measure, families improved, the same or worse (issue 23)."""
+    parties = {contract.lead_authority_id, *contract.parties.values_list("pk", flat=True)}
+    authorities = parties & set(authority_ids_for(user))
+    rows = outcome_changes(authority_ids=authorities, start=contract.start_date,
+                           end=min(today, contract.end_date) + timedelta(days=1), provider_ids=[contract.provider_id])
+    families: dict[str, dict[int, str]] = {}
+    for row in rows:
+        families.setdefault(row.measure, {})[row.request_id] = row.change
+    out = []
+    for measure, changes in sorted(families.items()):
+        counted = list(changes.values())
+        out.append({"measure": measure, "improved": counted.count(IMPROVED), "same": counted.count(SAME),
+                    "worse": counted.count(WORSE), "families": len(counted)})
+    return out

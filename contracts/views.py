@@ -132,6 +132,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "contracts/contract_detail.html", {
         "m": monitor, "contract": contract, "money_chart": money_chart, "use_chart": use_chart,
         "time_chart": time_chart, "usage": selectors.usage_by_year(contract=contract),
+        "outcomes": selectors.provider_outcomes(user=request.user, contract=contract, today=today),
         "runs": selectors.runs_for_user(user=request.user).filter(contract=contract),
         "can_manage": request.user.role == Role.LEAD_COMMISSIONER  # type: ignore[union-attr]
         and contract.lead_authority_id in authority_ids_for(request.user),

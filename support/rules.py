@@ -12,6 +12,7 @@ import calendar
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from core.workdays import add_working_days, working_days_between
@@ -184,3 +185,25 @@ def working_days_left(today: date, deadline: date, *, holidays: Collection[date]
 def is_due_soon(today: date, deadline: date, *, horizon_working_days: int, holidays: Collection[date]) -> bool:
     """Due within the horizon (in working days), or already overdue."""
     return deadline <= add_working_days(today, horizon_working_days, holidays=holidays)
+
+
+# Outcomes of support: first against last score of a measure (issue 23). The scorecard tallies them by service and
+# provider; contract monitoring by the contract's provider.
+IMPROVED, SAME, WORSE = "improved", "same", "worse"
+OUTCOME_CHANGES = ((IMPROVED, "Improved"), (SAME, "Stayed the same"), (WORSE, "Worsened"))
+
+
+def outcome_change(first: Decimal | int, last: Decimal | int, *, higher_is_better: bool) -> str:
+    """Improved, same or worse from the first score to the last (SDQ difficulties: lower is better)."""
+    if Decimal(last) == Decimal(first):
+        return SAME
+    better = Decimal(last) > Decimal(first) if higher_is_better else Decimal(last) < Decimal(first)
+    return IMPROVED if better else WORSE
+
+
+def first_and_last(readings: Iterable[tuple[date, Decimal | int]]) -> tuple[Decimal, Decimal] | None:
+    """The first and the last score by date (ties kept in the order given); None with fewer than two."""
+    ordered = sorted(enumerate(readings), key=lambda pair: (pair[1][0], pair[0]))
+    if len(ordered) < 2:
+        return None
+    return Decimal(ordered[0][1][1]), Decimal(ordered[-1][1][1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -352,3 +352,75 @@ def request_letters(*, user: Any, request: SupportRequest) -> Any:
     """The letters about a request and its steps (acknowledgement, notice, decision, reviews), newest first."""
     return letters_about(user=user, objects=[
         request, *request.notices.all(), *request.decisions.all(), *Review.objects.filter(plan__request=request)])
+
+
+# Outcomes of support that ended (issue 23) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """One family's change on one measure, under one service of its ended plan."""
+
+    plan_id: int
+    request_id: int
+    service_type: str
+    provider_id: int | None
+    provider: str
+    measure: str
+    change: str
+
+
+SDQ_LOOK_BACK_DAYS = 92  # an SDQ reading up to three months before the plan starts counts as its baseline
+
+
+def outcome_changes(*, authority_ids: Any, start: date, end: date, provider_ids: Any = None) -> list[OutcomeChange]:
+    """For plans that ended from `start` (inclusive) to `end` (exclusive): each outcome measure's baseline against
+    its last score at a review, and the child's SDQ readings (from the case-system import or a worker) from three
+    months before the plan started to its end, first against last; one row per planned service (of the providers
+    named, when `provider_ids` is given). Not scoped to a user: callers pass the authorities the user may see.
+    Four queries, whatever the number of plans."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import OutcomeMeasure, OutcomeReading, OutcomeScore, PlannedService
+    from .models.readings import ReadingMeasure
+
+    plans = {p["pk"]: p for p in SupportPlan._base_manager.filter(
+        request__responsible_authority__in=list(authority_ids), status=PlanStatus.ENDED, end_date__gte=start,
+        end_date__lt=end).values("pk", "request_id", "request__child_id", "start_date", "end_date")}
+    if not plans:
+        return []
+    last_score = OutcomeScore._base_manager.filter(measure=OuterRef("pk")).order_by("-score_date", "-id")
+    measures = (OutcomeMeasure._base_manager.filter(plan__in=list(plans))
+                .annotate(last=Subquery(last_score.values("score")[:1]),
+                          last_date=Subquery(last_score.values("score_date")[:1]))
+                .values_list("plan_id", "name", "baseline_score", "baseline_date", "last", "last_date",
+                             "higher_is_better"))
+    changes: dict[int, set[tuple[str, str]]] = {}
+    for plan_id, name, baseline, baseline_date, last, last_date, higher in measures:
+        pair = rules.first_and_last([(baseline_date, baseline)] + ([(last_date, last)] if last is not None else []))
+        if pair:
+            changes.setdefault(plan_id, set()).add((name, rules.outcome_change(*pair, higher_is_better=higher)))
+    readings: dict[int, list[tuple[date, int]]] = {}
+    children = [p["request__child_id"] for p in plans.values() if p["request__child_id"]]
+    for child_id, day, score in (OutcomeReading._base_manager.filter(child__in=children, measure=ReadingMeasure.SDQ,
+                                                                     score__isnull=False)
+                                 .values_list("child_id", "reading_date", "score")):
+        readings.setdefault(child_id, []).append((day, score or 0))
+    sdq = str(ReadingMeasure.SDQ.label)
+    for plan_id, plan in plans.items():
+        earliest = plan["start_date"] - timedelta(days=SDQ_LOOK_BACK_DAYS)
+        latest = plan["end_date"] or date.max
+        window = [(d, s) for d, s in readings.get(plan["request__child_id"], []) if earliest <= d <= latest]
+        pair = rules.first_and_last(window)
+        if pair:
+            changes.setdefault(plan_id, set()).add((sdq, rules.outcome_change(*pair, higher_is_better=False)))
+    services = PlannedService._base_manager.filter(plan__in=list(changes))
+    if provider_ids is not None:
+        services = services.filter(provider__in=list(provider_ids))
+    out = []
+    for plan_id, service_type, provider_id, provider in services.values_list(
+            "plan_id", "service_type__name", "provider_id", "provider__name").order_by("plan_id", "id"):
+        for measure, change in sorted(changes[plan_id]):
+            out.append(OutcomeChange(plan_id, plans[plan_id]["request_id"], service_type, provider_id,
+                                     provider or "No provider named", measure, change))
+    return out

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "claims",
     "audit",
     "sso",
+    "scorecard",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

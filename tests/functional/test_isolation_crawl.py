@@ -44,6 +44,9 @@ NOT_CRAWLED = {
     "journals:confirm": "an action on an exported journal; role and scope tested in test_journal_pages",
     "sso:start": "off to a council's identity provider (no data); tested in test_sso_sign_in",
     "sso:callback": "back from the identity provider with a code; every refusal tested in test_sso_sign_in",
+    "scorecard:return_job": "reached by asking for a board return (a POST); role and scope tested in "
+                            "test_scorecard_pages",
+    "scorecard:return_download": "exists once a board return is built; role and scope tested in test_scorecard_pages",
     "notifications:notify_callback": "GOV.UK Notify's receipts (POST, bearer token, no sign-in); tested in "
                                      "test_notifications_channel",
 }
