@@ -176,6 +176,9 @@ def invoice_pay(*, invoice: ProviderInvoice, paid_date: date, by: Any, now: date
     if invoice.status != InvoiceStatus.APPROVED:
         raise InvalidTransition("This invoice has not been approved: someone other than whoever recorded it must "
                                 "approve it before it is paid.")
+    if by.pk == invoice.approved_by_id:
+        raise NotPermitted("You approved this invoice, so you cannot pay it: another finance officer must pay it "
+                           "(separation of duties).")
     before = invoice.status
     invoice.pay()
     invoice.paid_date = paid_date
