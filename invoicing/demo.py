@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -63,13 +64,13 @@ def _sessions(ctx: DemoContext, referral: Referral, staff: User, wanted: int) ->
     return have
 
 
-def _bank(ctx: DemoContext, provider: object, staff: User, checker: User) -> None:
+def _bank(ctx: DemoContext, provider: Any, staff: User, checker: User) -> None:
     if ProviderBankDetails.objects.filter(provider=provider, status=BankDetailsStatus.APPROVED).exists():
         return
     pending = ProviderBankDetails.objects.filter(provider=provider, status=BankDetailsStatus.PENDING).first()
     if pending is None:
         pending = bank_details_enter(provider=provider, account_name=str(provider)[:140], sort_code="309950",
-                                     account_number=f"{(provider.pk * 7919) % 100000000:08d}",  # type: ignore[attr-defined]
+                                     account_number=f"{(provider.pk * 7919) % 100000000:08d}",
                                      by=staff, now=_at(ctx, 30))
     bank_details_approve(details=pending, by=checker, now=_at(ctx, 29))
     ctx.count("bank details", True)

@@ -3,7 +3,7 @@ credit note. Parsing only: the services decide."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -15,6 +15,10 @@ from core.money import format_gbp
 from .models import LineKind
 
 PDF_HELP = "A PDF of your invoice, 10 MB at most"
+
+
+def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 class RaiseForm(GovukForm):
@@ -34,14 +38,14 @@ class RaiseForm(GovukForm):
 
     def __init__(self, *args: Any, sessions: Any, referrals: Any, authorities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["paying_authority"].choices = [(a.pk, a.name) for a in authorities]
-        self.fields["sessions"].choices = [
+        _choices(self, "paying_authority").choices = [(a.pk, a.name) for a in authorities]
+        _choices(self, "sessions").choices = [
             (s.pk, f"{s.referral.reference} ({s.referral.authority.name}): {long_date(s.session_date)}"
                    + (f", {s.duration_minutes} minutes" if s.duration_minutes else ""))
             for s in sessions]
         options = [("", "No extra")] + [(r.pk, f"{r.reference} ({r.authority.name})") for r in referrals]
-        self.fields["travel_referral"].choices = options
-        self.fields["report_referral"].choices = options
+        _choices(self, "travel_referral").choices = options
+        _choices(self, "report_referral").choices = options
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -87,7 +91,7 @@ class RunForm(GovukForm):
 
     def __init__(self, *args: Any, authorities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["authority"].choices = [(a.pk, a.name) for a in authorities]
+        _choices(self, "authority").choices = [(a.pk, a.name) for a in authorities]
 
 
 class BankDetailsForm(GovukForm):
@@ -100,7 +104,7 @@ class BankDetailsForm(GovukForm):
 
     def __init__(self, *args: Any, providers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = [(p.pk, p.name) for p in providers]
+        _choices(self, "provider").choices = [(p.pk, p.name) for p in providers]
 
 
 class BankDecideForm(GovukForm):

@@ -14,6 +14,7 @@ from moneyed import Money
 from claims.models.applications import INVOICEABLE, ApplicationLine
 from commissioning.models import Referral, RouteType, SessionDelivered
 from contracts.models import Pricing
+from core.dates import long_date
 from core.money import zero
 
 from . import rules
@@ -80,7 +81,7 @@ def funding_for(referral: Referral) -> FundingInfo:
             report_price=terms.report_price if terms else None,
             cap_label=f"ASF application {line.application.reference}",
         )
-    extras = {"travel_allowance": terms.travel_allowance if terms else None,
+    extras: dict[str, Any] = {"travel_allowance": terms.travel_allowance if terms else None,
               "report_price": terms.report_price if terms else None,
               "sessions_allowed": terms.agreed_sessions if terms else None, "cap_label": referral.reference}
     contract = referral.contract
@@ -166,8 +167,6 @@ def side_by_side(invoice: Invoice) -> tuple[list[CheckRow], list[str]]:
         delivered = "—"
         differences = []
         if session is not None:
-            from core.dates import long_date
-
             minutes = f", {session.duration_minutes} minutes" if session.duration_minutes else ""
             delivered = f"Recorded {long_date(session.session_date)}{minutes}"
         elif line.kind == LineKind.SESSION and line.credits_line_id is None:

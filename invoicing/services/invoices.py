@@ -129,7 +129,8 @@ def invoice_raise(*, provider: Any, paying_authority: Any, invoice_number: str, 
             continue
         line = InvoiceLine(referral=referral, session=session, kind=LineKind.SESSION, funding=funding.funding,
                            description=label, rate_source=funding.price.source[:300], expected_amount=price,
-                           amount=price, contract=funding.contract, application_line=funding.application_line)
+                           amount=price, contract=funding.contract,
+                           application_line=funding.application_line)  # type: ignore[misc]
         lines.append(line)
         key = ("asf", funding.application_line.pk) if funding.application_line else ("referral", referral.pk)
         per_cap[key].append(line)
@@ -192,7 +193,7 @@ def _extra_line(extra: Extra, referral: Referral, funding: Any) -> InvoiceLine |
     return InvoiceLine(referral=referral, kind=extra.kind, funding=funding.funding,
                        description=(extra.description.strip() or label)[:300], rate_source=source,
                        expected_amount=expected, amount=amount, contract=funding.contract,
-                       application_line=funding.application_line)
+                       application_line=funding.application_line)  # type: ignore[misc]
 
 
 def _extras_used(referral: Referral, kind: str) -> Money:
@@ -426,7 +427,7 @@ def credit_note_raise(*, invoice: Invoice, credit_number: str, credit_date: date
         lines.append(InvoiceLine(referral=original.referral, kind=original.kind, funding=original.funding,
                                  description=f"Credit: {original.description}"[:300],
                                  rate_source=f"Reverses {invoice}", expected_amount=amount, amount=amount,
-                                 contract=original.contract, credits_line=original))
+                                 contract=original.contract, credits_line=original))  # type: ignore[misc]
     if problems:
         raise LinesRefused(problems)
     total = sum((line.amount for line in lines), zero())

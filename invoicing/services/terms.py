@@ -41,6 +41,6 @@ def referral_terms_set(*, referral: Referral, by: Any, now: datetime, agreed_ses
     terms.report_price = report_price
     terms.set_by = by
     terms.set_at = now
-    terms._history_user = by  # type: ignore[attr-defined]
+    terms._history_user = by  # type: ignore[union-attr]
     terms.save()
     return terms

@@ -122,8 +122,8 @@ class TestCredits:
         assert rules.credit_left(line_amount=line, credited=credited) == line - credited
 
     def test_names_what_is_left(self):
-        assert rules.credit_problem(label="L", line_amount=gbp("100"), credited=gbp("60"),
-                                    credit=gbp("40.01")) == "L: a credit of £40.01 is more than the £40.00 left on the line"
+        problem = rules.credit_problem(label="L", line_amount=gbp("100"), credited=gbp("60"), credit=gbp("40.01"))
+        assert problem == "L: a credit of £40.01 is more than the £40.00 left on the line"
 
 
 class TestFiles:
