@@ -97,7 +97,8 @@ def fixture(*, lines: int, providers: int, per_invoice: int, tag: str) -> tuple[
         referrals = Referral.objects.bulk_create([
             Referral(authority=authority, support_request=request, service_type=service, route_type=RouteType.CONTRACT,
                      provider=p, contract=contracts[n], sent_to=p, status=ReferralStatus.ACTIVE,
-                     accepted_date=DAY - timedelta(days=300), created_by=approver, created_at=NOW)
+                     sent_date=DAY - timedelta(days=301), accepted_date=DAY - timedelta(days=300),
+                     routed_date=DAY - timedelta(days=302), created_by=approver, created_at=NOW)
             for n, p in enumerate(made)])
         per_provider = lines // providers
         sessions = SessionDelivered.objects.bulk_create([

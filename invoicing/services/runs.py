@@ -19,6 +19,7 @@ from django.db import transaction
 
 from core.money import format_gbp, zero
 from ledger.models import AccountCode
+from ledger.services import account_for, post
 from organisations.models import Authority
 
 from .. import rules
@@ -26,13 +27,14 @@ from ..models import (
     BankDetailsStatus,
     Funding,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
     PaymentRun,
     PaymentRunItem,
     ProviderBankDetails,
     RemittanceAdvice,
 )
-from ._common import log, post_for, require_finance_of
+from ._common import log, require_finance_of
 from .errors import InvoicingError, NothingToPay, NotPermitted
 
 
@@ -89,15 +91,31 @@ def payment_run_make(*, authority: Any, due_by: date, payment_date: date, by: An
                      total=total, bacs_csv=csv, made_by=by, made_at=now)  # type: ignore[misc]
     run._history_user = by  # type: ignore[attr-defined]
     run.save()
+    drawn = _drawn_on_claims([i.pk for i in invoices])
+    accounts: dict[str, Any] = {code: account_for(authority=authority, code=code)
+                for code in (AccountCode.BANK, AccountCode.PROVIDER_CREDITORS)}
     for pk in order:
         advice = RemittanceAdvice.objects.create(run=run, provider_id=pk, reference=advice_refs[pk],
                                                  total=payable[pk], bank_details=bank[pk])  # type: ignore[misc]
         for invoice in per_provider[pk]:
-            _settle(invoice, run=run, advice=advice, by=by, now=now)
+            _settle(invoice, run=run, advice=advice, drawn=drawn.get(invoice.pk, []), accounts=accounts, by=by,
+                    now=now)
     return run
 
 
-def _settle(invoice: Invoice, *, run: PaymentRun, advice: RemittanceAdvice, by: Any, now: datetime) -> None:
+def _drawn_on_claims(invoice_ids: list[int]) -> dict[int, list[Any]]:
+    """Each invoice's draws on ASF applications (claims invoices), in one query."""
+    out: dict[int, dict[int, Any]] = defaultdict(dict)
+    for line in (InvoiceLine.objects.filter(invoice_id__in=invoice_ids, funding=Funding.ASF,
+                                            claims_invoice__isnull=False)
+                 .select_related("claims_invoice__application")):
+        assert line.claims_invoice is not None
+        out[line.invoice_id][line.claims_invoice.pk] = line.claims_invoice
+    return {pk: [found[k] for k in sorted(found)] for pk, found in out.items()}
+
+
+def _settle(invoice: Invoice, *, run: PaymentRun, advice: RemittanceAdvice, drawn: list[Any],
+            accounts: dict[str, Any], by: Any, now: datetime) -> None:
     from claims.services.errors import ClaimsError
     from claims.services.invoices import invoice_pay
 
@@ -111,18 +129,16 @@ def _settle(invoice: Invoice, *, run: PaymentRun, advice: RemittanceAdvice, by: 
     invoice.save(update_fields=["status", "paid_date", "remittance_reference"])
     log(invoice, before=before, by=by, now=now,
         message=f"Paid in {run.reference} ({format_gbp(signed)}), remittance {advice.reference}")
-    drawn = {line.claims_invoice for line in invoice.lines.select_related("claims_invoice__application")
-             if line.funding == Funding.ASF and line.claims_invoice is not None}
     own = invoice.total - sum((d.amount for d in drawn), zero())
-    for claims_invoice in sorted(drawn, key=lambda d: d.pk):
+    for claims_invoice in drawn:
         try:
             invoice_pay(invoice=claims_invoice, paid_date=run.payment_date, by=by, now=now)
         except ClaimsError as error:
             raise InvoicingError(f"{invoice}: {error}") from error
-    if invoice.is_credit_note:
-        lines = [(AccountCode.BANK, own), (AccountCode.PROVIDER_CREDITORS, -own)]
-    else:
-        lines = [(AccountCode.PROVIDER_CREDITORS, own), (AccountCode.BANK, -own)]
-    post_for(invoice, authority=run.authority, key=f"invoicing.paymentrun:{run.pk}:invoice:{invoice.pk}",
-             memo=f"{run.reference}: {invoice.provider.name} {invoice}", on=run.payment_date, by=by, now=now,
-             lines=lines)
+    if own.amount == 0:
+        return
+    sign = -1 if invoice.is_credit_note else 1
+    post(lines=[(accounts[AccountCode.PROVIDER_CREDITORS], own * sign), (accounts[AccountCode.BANK], own * -sign)],
+         memo=f"{run.reference}: {invoice.provider.name} {invoice}"[:255],
+         idempotency_key=f"invoicing.paymentrun:{run.pk}:invoice:{invoice.pk}", transaction_date=run.payment_date,
+         by=by, source=invoice, now=now, for_authority=run.authority)
