@@ -28,6 +28,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -48,7 +49,7 @@ def setup() -> None:
     call_command("migrate", verbosity=0)
 
 
-def fixture(*, lines: int, providers: int, per_invoice: int, tag: str) -> tuple[object, object]:
+def fixture(*, lines: int, providers: int, per_invoice: int, tag: str) -> tuple[Any, Any]:
     """The authority and the finance officer who will make the run (not the approver)."""
     from django.db import transaction
     from moneyed import Money
@@ -89,13 +90,13 @@ def fixture(*, lines: int, providers: int, per_invoice: int, tag: str) -> tuple[
                                 status=BankDetailsStatus.APPROVED, entered_by=staff[n], entered_at=NOW,
                                 decided_by=payer, decided_at=NOW) for n, p in enumerate(made)])
         contracts = Contract.objects.bulk_create([
-            Contract(reference=f"PRB-{tag}-{n:04d}", title="Bench", provider=p, lead_authority=authority,
+            Contract(reference=f"PRB-{tag}-{n:04d}", title="Bench", provider=p, lead_authority=authority,  # type: ignore[misc]
                      procurement_route=ProcurementRoute.FRAMEWORK_CALL_OFF, pricing=Pricing.PER_SESSION,
                      unit_price=rate, status=ContractStatus.ACTIVE, start_date=DAY - timedelta(days=365),
                      end_date=DAY + timedelta(days=365), total_value=Money(Decimal("1000000"), "GBP"))
             for n, p in enumerate(made)])
         referrals = Referral.objects.bulk_create([
-            Referral(authority=authority, support_request=request, service_type=service, route_type=RouteType.CONTRACT,
+            Referral(authority=authority, support_request=request, service_type=service, route_type=RouteType.CONTRACT,  # type: ignore[misc]
                      provider=p, contract=contracts[n], sent_to=p, status=ReferralStatus.ACTIVE,
                      sent_date=DAY - timedelta(days=301), accepted_date=DAY - timedelta(days=300),
                      routed_date=DAY - timedelta(days=302), created_by=approver, created_at=NOW)
@@ -110,21 +111,21 @@ def fixture(*, lines: int, providers: int, per_invoice: int, tag: str) -> tuple[
             mine = sessions[n * per_provider:(n + 1) * per_provider]
             for start in range(0, len(mine), per_invoice):
                 chunk = mine[start:start + per_invoice]
-                invoices.append(Invoice(provider=p, paying_authority=authority, invoice_number=f"B-{start}",
+                invoices.append(Invoice(provider=p, paying_authority=authority, invoice_number=f"B-{start}",  # type: ignore[misc]
                                         invoice_date=DAY, due_date=DAY, total=rate * len(chunk),
                                         stated_total=rate * len(chunk), status=InvoiceStatus.APPROVED,
                                         raised_by=staff[n], raised_at=NOW, approved_by=approver, approved_at=NOW))
                 planned.append((n, chunk))
         Invoice.objects.bulk_create(invoices)
         InvoiceLine.objects.bulk_create([
-            InvoiceLine(invoice=invoice, referral=referrals[n], session=s, kind=LineKind.SESSION,
+            InvoiceLine(invoice=invoice, referral=referrals[n], session=s, kind=LineKind.SESSION,  # type: ignore[misc]
                         funding=Funding.CONTRACT, description="Session", rate_source="Contract",
                         expected_amount=rate, amount=rate, contract=contracts[n])
             for invoice, (n, chunk) in zip(invoices, planned, strict=True) for s in chunk])
     return authority, payer
 
 
-def raw_postings(count: int, authority: object, tag: str) -> float:
+def raw_postings(count: int, authority: Any, tag: str) -> float:
     """The anchor: `count` two-line postings by a bare psycopg loop; postings per second."""
     import psycopg
 
