@@ -112,7 +112,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             except InvoicingError as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, f"{invoice} {'approved' if decision == 'approve' else decision + 'ed'}.")
+                done = {"approve": "approved", "query": "queried: the provider is asked", "reject": "rejected"}
+                messages.success(request, f"{invoice} {done[decision]}.")
                 return redirect("invoicing:detail", pk=invoice.pk)
     elif request.method == "POST":
         return HttpResponse(status=405)
