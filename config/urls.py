@@ -20,6 +20,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("referrals/", include("commissioning.urls")),
     path("claims/", include("claims.urls")),
+    path("invoicing/", include("invoicing.urls")),
     path("ledger/journals/", include("ledger.journals.urls")),
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),

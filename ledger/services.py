@@ -7,7 +7,10 @@ Python checks everything first and raises without writing; PostgreSQL checks the
 
 Who may post (separation of duties, checked here as well as in every calling service, because tasks, commands
 and admin actions reach the ledger without a view): a person whose role is in `POSTING_ROLES`, active, posting
-only to the accounts of authorities in their scope. `by=None` is the system itself (the demo's opening balances,
+only to the accounts of authorities in their scope. A posting may name the authority whose money it is
+(`for_authority`): then every line must be in that authority's accounts. A person scoped to the whole partnership
+must name it (docs/decisions/0015): they act for one member at a time, on that member's own money. `by=None` is the
+system itself (the demo's opening balances,
 benchmarks, the ledger's own tests): every service that acts for a person refuses `by=None` before it posts, so a
 user-facing path cannot reach the ledger anonymously.
 """
@@ -30,7 +33,7 @@ from djmoney.utils import get_currency_field_name
 from moneyed import Money
 
 from core.money import GBP, PENNY
-from organisations.models import Role
+from organisations.models import Role, Scope
 from organisations.scoping import authority_ids_for
 
 from .models import CHART, Account, AccountCode, Entry, Transaction
@@ -68,9 +71,30 @@ class NotPermittedToPost(LedgerError):
     """The acting person may not move money, or not in these accounts."""
 
 
-def _check_poster(by: Any, accounts: Sequence[Account]) -> None:
+def _authority_name(authority_id: int) -> str:
+    from organisations.models import Authority
+
+    found = Authority.objects.filter(pk=authority_id).values_list("name", flat=True).first()
+    return found or f"authority {authority_id}"
+
+
+def _check_for_authority(accounts: Sequence[Account], for_authority: Any) -> None:
+    """Every line in the accounts of the authority whose money the posting is."""
+    if for_authority is None:
+        return
+    others = sorted({account.authority_id for account in accounts} - {for_authority.pk})
+    if others:
+        raise NotPermittedToPost(
+            f"This posting is {for_authority.name}'s money: it cannot go to the accounts of another authority "
+            f"({_authority_name(others[0])})."
+        )
+
+
+def _check_poster(by: Any, accounts: Sequence[Account], for_authority: Any = None) -> None:
     """Refuse a poster who is not the system (None) and not an active holder of a posting role whose scope covers
-    every account's authority."""
+    every account's authority; refuse lines outside `for_authority`, and a partnership-scoped poster who does not
+    name it."""
+    _check_for_authority(accounts, for_authority)
     if by is None:
         return
     if getattr(by, "pk", None) is None or not hasattr(by, "role"):
@@ -87,6 +111,11 @@ def _check_poster(by: Any, accounts: Sequence[Account]) -> None:
     outside = sorted({account.authority_id for account in accounts} - in_scope)
     if outside:
         raise NotPermittedToPost(f"{by} cannot post to the accounts of another authority (authority {outside[0]}).")
+    if getattr(by, "scope", None) == Scope.PARTNERSHIP and for_authority is None:
+        raise NotPermittedToPost(
+            f"{by} acts for the whole partnership: a posting must name the member authority whose money it is, and "
+            "then goes only to that authority's accounts."
+        )
 
 
 Line = tuple[Account, Money]
@@ -225,6 +254,7 @@ def post(
     by: Any = None,
     source: models.Model | None = None,
     now: datetime | None = None,
+    for_authority: Any = None,
     _reverses: Transaction | None = None,
     _source_ref: tuple[ContentType, str] | None = None,
 ) -> Transaction:
@@ -248,7 +278,7 @@ def post(
     if source is not None and source.pk is None:
         raise LedgerError("The source record must be saved before it is posted.")
     checked = _check_lines(lines)
-    _check_poster(by, [account for account, _ in checked])
+    _check_poster(by, [account for account, _ in checked], for_authority)
 
     if source is not None:
         source_type, source_id = ContentType.objects.get_for_model(source), str(source.pk)
@@ -364,11 +394,12 @@ def reverse(
     transaction_date: date,
     by: Any = None,
     now: datetime | None = None,
+    for_authority: Any = None,
 ) -> Transaction:
     """Post the mirror image of `original` (every line with its sign turned), linked to it. A transaction is
     reversed at most once: reversing again under the same key returns the reversal; under another key, refuses.
     The poster is checked as for `post` (before anything is locked)."""
-    _check_poster(by, list(Account.objects.filter(entries__transaction=original).distinct()))
+    _check_poster(by, list(Account.objects.filter(entries__transaction=original).distinct()), for_authority)
     original = Transaction.objects.select_for_update().get(pk=original.pk)
     already = Transaction.objects.filter(reverses=original).first()
     if already is not None and already.idempotency_key != idempotency_key:
@@ -382,6 +413,7 @@ def reverse(
         transaction_date=transaction_date,
         by=by,
         now=now,
+        for_authority=for_authority,
         _reverses=None if already is not None else original,
         _source_ref=source_ref,
     )

@@ -95,7 +95,7 @@ def _post(application_or_source: Any, *, authority: Any, lines: Sequence[tuple[s
     if not kept:
         return
     post(lines=kept, memo=memo, idempotency_key=key, transaction_date=on, by=by, source=application_or_source,
-         now=now)
+         now=now, for_authority=authority)
 
 
 def _key(application: ASFApplication, event: str) -> str:

@@ -56,6 +56,45 @@ def invoice_record(*, application: ASFApplication, line: ApplicationLine, invoic
     application, _limit = _lock_with_limit(application)
     _require_role(by, FINANCE, "record a provider's invoice")
     _require_scope(by, application)
+    return _record(application=application, line=line, invoice_number=invoice_number, invoice_date=invoice_date,
+                   amount=amount, recorded_by=by, poster=by, now=now, top_up_reason=top_up_reason)
+
+
+@transaction.atomic
+def invoice_record_for_provider(*, application: ASFApplication, line: ApplicationLine, invoice_number: str,
+                                invoice_date: date, amount: Money, raised_by: Any, approved_by: Any,
+                                now: datetime) -> ProviderInvoice:
+    """A provider's own invoice (raised in the product, checked and approved in invoicing) drawing on an
+    application line: recorded as raised by the provider and approved by the checker, in one step, with exactly
+    the postings `invoice_record` makes. Never above the line's approved amount (a provider's invoice has no
+    top-up reason to give)."""
+    application, _limit = _lock_with_limit(application)
+    _require_role(approved_by, INVOICE_APPROVERS, "approve a provider's invoice")
+    _require_scope(approved_by, application)
+    if raised_by is None or approved_by.pk == raised_by.pk:
+        raise NotPermitted("Whoever raised an invoice cannot approve it.")
+    invoice = _record(application=application, line=line, invoice_number=invoice_number, invoice_date=invoice_date,
+                      amount=amount, recorded_by=raised_by, poster=approved_by, now=now, top_up_reason="")
+    invoice._acting_user = approved_by  # type: ignore[attr-defined]
+    before = invoice.status
+    invoice.approve()
+    invoice.approved_by = approved_by
+    invoice.approved_at = now
+    invoice._history_user = approved_by  # type: ignore[attr-defined]
+    invoice.save(update_fields=["status", "approved_by", "approved_at"])
+    _invoice_status_change(invoice, before=before, by=approved_by, now=now, note="Approved in invoicing")
+    return invoice
+
+
+def line_remaining(*, application: ASFApplication, line: ApplicationLine) -> Money:
+    """What is left of a line's approved amount after the invoices recorded against it (never below nothing)."""
+    invoiced = sum((i.amount for i in line.invoices.all()), zero())
+    return max(_line_approved(application, line) - invoiced, zero())
+
+
+def _record(*, application: ASFApplication, line: ApplicationLine, invoice_number: str, invoice_date: date,
+            amount: Money, recorded_by: Any, poster: Any, now: datetime, top_up_reason: str) -> ProviderInvoice:
+    """Record an invoice on a locked application: the checks, the fund's share, the accrual posted by `poster`."""
     amount = _amount(amount, "invoice amount", allow_zero=False)
     if application.status not in INVOICEABLE:
         raise InvalidTransition(
@@ -83,19 +122,20 @@ def invoice_record(*, application: ASFApplication, line: ApplicationLine, invoic
     invoice = ProviderInvoice(application=application, line=line, provider=line.provider,
                               invoice_number=invoice_number.strip(), invoice_date=invoice_date, amount=amount,
                               fund_share=fund_share, authority_share=amount - fund_share,
-                              top_up_reason=top_up_reason.strip(), recorded_by=by, created_at=now)  # type: ignore[misc]
-    invoice._history_user = by  # type: ignore[attr-defined]
+                              top_up_reason=top_up_reason.strip(), recorded_by=recorded_by,
+                              created_at=now)  # type: ignore[misc]
+    invoice._history_user = recorded_by  # type: ignore[attr-defined]
     invoice.save()
-    _invoice_status_change(invoice, before="", by=by, now=now, note="Recorded")
+    _invoice_status_change(invoice, before="", by=recorded_by, now=now, note="Recorded")
     _post(invoice, authority=application.responsible_authority, key=f"claims.providerinvoice:{invoice.pk}:received",
-          memo=f"{application.reference}: {invoice}", on=invoice_date, by=by, now=now, lines=[
+          memo=f"{application.reference}: {invoice}", on=invoice_date, by=poster, now=now, lines=[
               (AccountCode.SUPPORT_EXPENDITURE, fund_share),
               (AccountCode.TOP_UP_BUDGET, invoice.authority_share),
               (AccountCode.PROVIDER_CREDITORS, -amount),
               (AccountCode.ASF_GRANT_IN_ADVANCE, fund_share),
               (AccountCode.ASF_INCOME, -fund_share),
           ])
-    _record_contract_spend(invoice, line=line, authority=application.responsible_authority, by=by)
+    _record_contract_spend(invoice, line=line, authority=application.responsible_authority, by=poster)
     return invoice
 
 
@@ -176,6 +216,9 @@ def invoice_pay(*, invoice: ProviderInvoice, paid_date: date, by: Any, now: date
     if invoice.status != InvoiceStatus.APPROVED:
         raise InvalidTransition("This invoice has not been approved: someone other than whoever recorded it must "
                                 "approve it before it is paid.")
+    if by.pk == invoice.approved_by_id:
+        raise NotPermitted("You approved this invoice, so you cannot pay it: another finance officer must pay it "
+                           "(separation of duties).")
     before = invoice.status
     invoice.pay()
     invoice.paid_date = paid_date

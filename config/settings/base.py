@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "contracts",
     "commissioning",
     "claims",
+    "invoicing",
     "audit",
     "sso",
     "scorecard",
@@ -181,6 +182,10 @@ STORAGES = {
     "letters": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": env.path("LETTERS_ROOT", default=str(VAR_DIR / "letters")),
                             "base_url": None}},
+    # Providers' invoice PDFs: private (no public URL), served only through the audited download view.
+    "invoices": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                 "OPTIONS": {"location": env.path("INVOICES_ROOT", default=str(VAR_DIR / "invoices")),
+                             "base_url": None}},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"

@@ -13,7 +13,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}  # type: ignore[var-annotated]
 CELERY_TASK_ALWAYS_EAGER = False
 
 STORAGES = {
-    **STORAGES,  # the private stores of base (issued letters) stay as they are
+    **STORAGES,  # the private stores of base (issued letters, invoice PDFs) stay as they are
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False

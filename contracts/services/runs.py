@@ -295,7 +295,7 @@ def run_recharge(*, run: ApportionmentRun, by: Any, now: datetime, today: date) 
             lines=[(receivable, amount), (recovered, -amount)],
             memo=f"Recharge to {line.authority_name}: {run.contract.reference} {run.title}"[:255],
             idempotency_key=f"contracts.apportionmentrun:{run.pk}:recharge:{line.authority_id}",
-            transaction_date=today, by=by, source=run, now=now,
+            transaction_date=today, by=by, source=run, now=now, for_authority=lead,
         )
     before = run.status
     run.recharge()

@@ -13,7 +13,8 @@ from django.apps import apps
 from claims.models.applications import Status
 from tests.factories_claims import at, build, gbp, world
 
-PROJECT_APPS = ("core", "organisations", "ledger", "support", "contracts", "commissioning", "claims", "audit")
+PROJECT_APPS = ("core", "organisations", "ledger", "support", "contracts", "commissioning", "claims", "invoicing",
+                "audit")
 NOT_WRITES = {"core.AccessLog"}
 
 
