@@ -20,6 +20,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("referrals/", include("commissioning.urls")),
     path("claims/", include("claims.urls")),
+    path("letterbox/", include("contact.urls")),
     path("ledger/journals/", include("ledger.journals.urls")),
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "contracts",
     "commissioning",
     "claims",
+    "contact",
     "audit",
     "rest_framework",
     "django_filters",
@@ -175,6 +176,10 @@ STORAGES = {
     "letters": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": env.path("LETTERS_ROOT", default=str(VAR_DIR / "letters")),
                             "base_url": None}},
+    # Letterbox scans (and their redacted copies): private, served only through the audited view.
+    "letterbox": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"location": env.path("LETTERBOX_ROOT", default=str(VAR_DIR / "letterbox")),
+                              "base_url": None}},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"
