@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('commissioning', '0001_initial'),
-        ('organisations', '0004_alter_historicaluser_role_alter_user_role'),
+        ('organisations', '0004_role_letterbox_coordinator'),
         ('support', '0006_ssd_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
