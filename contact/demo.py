@@ -92,7 +92,7 @@ def _seed_authority(ctx: DemoContext, authority: Authority, *, cafis: Provider |
         due_now = [month]
         last = (month - 2 - 1) % 12 + 1  # two months ago: overdue after four weeks
         months = sorted({due_now[0], last}) if index % 2 == 0 else [last]
-        agreed = today.replace(day=1) - timedelta(days=400)
+        agreed = today.replace(day=1) - timedelta(days=800)
         arrangement = arrangement_services.arrangement_propose(
             child=child, relatives=[relative], direction=Direction.BOTH_WAYS if index != 1 else Direction.FROM_FAMILY,
             due_months=months, agreed_date=agreed, by=coordinator, now=_at(agreed), photos_allowed=index == 0,
@@ -101,20 +101,20 @@ def _seed_authority(ctx: DemoContext, authority: Authority, *, cafis: Provider |
         ctx.count("letterbox arrangements", True)
         if index == 3:
             continue  # stays proposed
-        arrangement_services.arrangement_activate(arrangement=arrangement, by=coordinator, now=_at(agreed))
-        items = [e for e in _items(arrangement) if e.due_date <= today]
+        arrangement = arrangement_services.arrangement_activate(arrangement=arrangement, by=coordinator,
+                                                                now=_at(agreed))
+        arrangement_services.schedule(arrangement=arrangement, today=today)
+        items = [e for e in _items(arrangement) if e.overdue_date <= today]  # due now: left expected
         now = _at(today)
         for position, item in enumerate(items):
             if item.status != ExchangeStatus.EXPECTED:
                 continue
-            if item.overdue_date > today:
-                continue  # due now: left expected
             received = min(item.overdue_date - timedelta(days=10), today)
             is_last = position >= len(items) - 2
             if is_last and index == 0 and item.writer == Writer.FAMILY:
                 exchange_services.exchange_remind(exchange=item, by=coordinator, now=now)  # overdue, reminded
                 continue
-            if is_last and index == 1:
+            if is_last and index == 1 and position == len(items) - 1:
                 continue  # overdue, not yet reminded
             if position == 0 and index == 2:
                 exchange_services.exchange_miss(exchange=item, by=coordinator, now=now)
@@ -137,7 +137,7 @@ def _seed_authority(ctx: DemoContext, authority: Authority, *, cafis: Provider |
                                                   by=coordinator, now=now)
                 continue
             if is_last:
-                continue  # received, waiting to be checked
+                continue  # received, waiting to be checked (or the family's side)
             exchange_services.exchange_check(exchange=item, points=ALL_POINTS, by=coordinator, now=_at(received))
             if arrangement.second_check_required:
                 exchange_services.exchange_check(exchange=item, points=ALL_POINTS, by=second, now=_at(received))

@@ -37,7 +37,8 @@ from .services import arrangements as arrangement_services
 from .services import exchanges as exchange_services
 from .services.errors import ContactError
 
-READERS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR, Role.PROVIDER_STAFF)
+READERS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR,
+                            Role.PROVIDER_STAFF)
 WORKERS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.SOCIAL_WORKER, Role.PROVIDER_STAFF)
 ARRANGERS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.SOCIAL_WORKER)
 PAGE_SIZE = 25

@@ -32,7 +32,7 @@ def _noun(obj: models.Model) -> str:
 
 def _save(obj: models.Model, by: Any, *fields: str) -> None:
     obj._history_user = by  # type: ignore[attr-defined]
-    obj.full_clean(exclude=["scan", "redacted_scan", "relatives"])
+    obj.full_clean(exclude=["scan", "redacted_scan", "relatives", "status"])
     obj.save(update_fields=["status", *fields])
 
 

@@ -100,7 +100,7 @@ def arrangement_propose(
         created_at=now,
     )
     arrangement._history_user = by  # type: ignore[attr-defined]
-    arrangement.full_clean(exclude=["relatives"])
+    arrangement.full_clean(exclude=["relatives", "status"])
     arrangement.save()
     arrangement.relatives.set(relatives)
     _log(arrangement=arrangement, before="", after=arrangement.status, action="create", by=by, now=now)
