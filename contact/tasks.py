@@ -1,6 +1,5 @@
-"""Celery task: a thin wrapper around the letterbox services. `contact.daily` ends arrangements at 18, keeps the
-items scheduled a year ahead and sends the reminders for overdue items (add it to the beat schedule beside
-support.daily)."""
+"""Celery task: a thin wrapper around the letterbox services. `contact.daily` (in the beat schedule: migration 0002)
+ends arrangements at 18, keeps the items scheduled a year ahead and sends the reminders for overdue items."""
 
 from celery import shared_task
 from django.utils import timezone
