@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
+from commissioning.models import Referral, ReferralStatus
 from core.forms import GovukDateField, GovukForm
-from support.models import Child, Person
+from support.models import Child, Person, SupportPlan
 
 from . import rules
 from .models import Direction, EndReason, ForwardChannel, ItemKind
@@ -59,9 +61,13 @@ class ArrangementForm(GovukForm):
     conditions = forms.CharField(label="Special conditions", required=False, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 3}))
     agreed_date = GovukDateField(label="Date agreed")
+    plan = forms.ModelChoiceField(label="The support plan it came from (optional)", required=False,
+                                  queryset=SupportPlan.objects.none(), empty_label="Not from a support plan")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = SupportPlan.objects.for_user(user).filter(  # type: ignore[attr-defined]
+            request__child__isnull=False).select_related("request", "request__child", "request__person").order_by("-id")
         self.fields["child"].queryset = Child.objects.for_user(user).order_by(  # type: ignore[attr-defined]
             "last_name", "first_name")
         self.fields["relatives"].queryset = Person.objects.for_user(user).filter(  # type: ignore[attr-defined]
@@ -90,6 +96,25 @@ class EndForm(GovukForm):
 
 class ConfirmForm(GovukForm):
     pass
+
+
+class CoordinateForm(GovukForm):
+    referral = forms.ModelChoiceField(
+        label="The referral to the provider who will coordinate it", queryset=Referral.objects.none(),
+        empty_label="Choose a referral", error_messages={"required": "Choose the referral"},
+        help_text="A referral sent to a contact service about this child or one of the birth relatives")
+
+    def __init__(self, *args: Any, user: Any = None, arrangement: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if arrangement is not None:
+            self.fields["referral"].queryset = (  # type: ignore[attr-defined]
+                Referral.objects.for_user(user)
+                .filter(status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE])
+                .filter(Q(support_request__child=arrangement.child_id)
+                        | Q(support_request__person__in=arrangement.relatives.all()))
+                .select_related("service_type", "sent_to").order_by("-id"))
+            self.fields["referral"].label_from_instance = (  # type: ignore[attr-defined]
+                lambda r: f"{r.reference}: {r.service_type.name}, sent to {r.sent_to}")
 
 
 class ReceiveForm(GovukForm):

@@ -24,6 +24,7 @@ from .forms import (
     ArrangementForm,
     CheckForm,
     ConfirmForm,
+    CoordinateForm,
     EndForm,
     ForwardForm,
     PauseForm,
@@ -49,6 +50,7 @@ ARRANGEMENT_ACTIONS: dict[str, tuple[str, Any, tuple[str, ...]]] = {
     "pause": ("Pause the arrangement", PauseForm, ("active",)),
     "resume": ("Start the arrangement again", ConfirmForm, ("paused",)),
     "end": ("End the arrangement", EndForm, ("proposed", "active", "paused")),
+    "coordinate": ("Hand it to a provider on referral", CoordinateForm, ("proposed", "active", "paused")),
 }
 EXCHANGE_ACTIONS: dict[str, tuple[str, Any, tuple[str, ...]]] = {
     "receive": ("Log the item as received", ReceiveForm, (ExchangeStatus.EXPECTED,)),
@@ -132,7 +134,7 @@ def arrangement_new(request: HttpRequest) -> HttpResponse:
                 overdue_after_weeks=data["overdue_after_weeks"], photos_allowed=data["photos_allowed"],
                 gifts_allowed=data["gifts_allowed"], cards_allowed=data["cards_allowed"],
                 conditions=data["conditions"], second_check_required=data["second_check_required"],
-                by=request.user, now=timezone.now())
+                plan=data["plan"], by=request.user, now=timezone.now())
         except ContactError as exc:
             form.add_error(None, str(exc))
         else:
@@ -167,7 +169,8 @@ def arrangement_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
         raise Http404("No such action")
     arrangement = _arrangement(request, pk)
     title, form_class, _ = ARRANGEMENT_ACTIONS[action]
-    form = form_class(request.POST or None)
+    extra = {"user": request.user, "arrangement": arrangement} if form_class is CoordinateForm else {}
+    form = form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         data, now, user = form.cleaned_data, timezone.now(), request.user
         try:
@@ -178,6 +181,9 @@ def arrangement_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
                                                        until=data["until"], by=user, now=now)
             elif action == "resume":
                 arrangement_services.arrangement_resume(arrangement=arrangement, by=user, now=now)
+            elif action == "coordinate":
+                arrangement_services.arrangement_coordinate_by_referral(
+                    arrangement=arrangement, referral=data["referral"], by=user, now=now)
             else:
                 arrangement_services.arrangement_end(arrangement=arrangement, reason=data["reason"], by=user,
                                                      now=now)

@@ -105,6 +105,19 @@ class TestProvider:
         for url in pages(world)[2:]:
             assert client_for(other_provider).get(url).status_code == 404
 
+    def test_the_coordinator_hands_the_arrangement_to_a_provider_on_referral(self, world) -> None:  # type: ignore[no-untyped-def]
+        referral = SentReferralFactory(planned_service__plan__request__child=world.child,
+                                       provider=ProviderFactory(name="Barnardo's CAFIS"))
+        unrelated = SentReferralFactory(provider=ProviderFactory(name="Elsewhere"))
+        url = reverse("contact:arrangement_action", args=[world.arrangement.pk, "coordinate"])
+        client = client_for(world.coordinator)
+        page = client.get(url).content.decode()
+        assert referral.reference in page and unrelated.reference not in page
+        assert client.post(url, {"referral": unrelated.pk}).status_code == 200  # not offered: a form error
+        assert client.post(url, {"referral": referral.pk}).status_code == 302
+        world.arrangement.refresh_from_db()
+        assert world.arrangement.provider == referral.sent_to
+
     def test_a_provider_sees_nothing_it_does_not_coordinate(self, world) -> None:  # type: ignore[no-untyped-def]
         staff = ProviderUserFactory()
         assert client_for(staff).get(reverse("contact:arrangement_detail",
