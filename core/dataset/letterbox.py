@@ -30,6 +30,11 @@ def _overdue(due: date, weeks: int) -> date:
     return due.replace(day=calendar.monthrange(due.year, due.month)[1]) + timedelta(weeks=weeks, days=1)
 
 
+def _under(dob: date, years: int) -> bool:
+    """Younger than `years` on TODAY (a 29 February birthday needs no special case in a tuple)."""
+    return (dob.year + years, dob.month, dob.day) > (TODAY.year, TODAY.month, TODAY.day)
+
+
 def _item_state(rng: random.Random, due: date, overdue: date) -> dict[str, Any]:
     if overdue > TODAY:
         return {"status": "expected"}
@@ -64,7 +69,7 @@ def write_letterbox(ctx: Context, children: list[tuple[int, int]], *, seed: int)
         pk__gte=min(ids), pk__lte=max(ids)).values_list("id", "household_id", "date_of_birth").iterator(
         chunk_size=20000)}
     chosen = [(cid, a) for cid, a in children if rng.random() < ARRANGEMENTS_PER_CHILD
-              and facts.get(cid) and facts[cid][1].replace(year=facts[cid][1].year + 17) > TODAY]
+              and cid in facts and _under(facts[cid][1], 17)]
     arrangement_ids = iter(w.ids(Arrangement, len(chosen)))
     person_ids = iter(w.ids(Person, len(chosen)))
     arrangements: list[dict[str, Any]] = []
