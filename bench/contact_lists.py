@@ -100,11 +100,17 @@ def bench_contact_lists(repeat: int, record: Callable[..., None]) -> None:
             raise SystemExit(f"{url} did not answer 200")
 
     page()
-    with CaptureQueriesContext(connection) as queries:
+    statements: list[str] = []
+
+    def counting(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)  # a request resets the connection's query log, so count at the cursor
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counting):
         page()
     times = _timed(page, repeat)
     base = _timed(lambda: client.get("/healthz"), repeat)
     p50, p95, b95 = _pct(times, 50), _pct(times, 95), _pct(base, 95)
-    record("page: letterbox dashboard", f"p50 {p50:6.1f} ms p95 {p95:6.1f} ms, {len(queries)} q",
+    record("page: letterbox dashboard", f"p50 {p50:6.1f} ms p95 {p95:6.1f} ms, {len(statements)} q",
            f"/healthz p95 {b95:5.1f} ms", p95 / b95 if b95 else None, "goal p95 <= 150 ms",
-           p50_ms=p50, p95_ms=p95, queries=len(queries), baseline_p95_ms=b95)
+           p50_ms=p50, p95_ms=p95, queries=len(statements), baseline_p95_ms=b95)
