@@ -1,5 +1,6 @@
-"""Letterbox contact: an arrangement for most children (about 200,000 nationally), each with a birth relative and the
-items of every due month from its agreement to a year ahead, in the states years of work leave them.
+"""Letterbox contact: one or two arrangements for each child under 17 (about 200,000 nationally), each with a birth
+relative and the items of every due month from its agreement to a year ahead, in the states years of work leave
+them.
 
 Drawn from its own `random.Random(seed)` after every other step, so adding it changed no other generated row. core
 cannot import contact (the layers), so the overdue date is worked here as contact.rules.overdue_date works it: the
@@ -18,7 +19,7 @@ from django.db import transaction
 from core.dataset.clock import NOW, TODAY
 from core.dataset.context import FIRST_NAMES, Context, draw_day
 
-ARRANGEMENTS_PER_CHILD = 1.0
+SECOND_RELATIVE = 0.45  # a child with a second arrangement (another birth relative): ~1.45 per child under 17
 WEEKS = 4
 
 
@@ -68,8 +69,8 @@ def write_letterbox(ctx: Context, children: list[tuple[int, int]], *, seed: int)
     facts = {cid: (household, dob) for cid, household, dob in Child.objects.filter(
         pk__gte=min(ids), pk__lte=max(ids)).values_list("id", "household_id", "date_of_birth").iterator(
         chunk_size=20000)}
-    chosen = [(cid, a) for cid, a in children if rng.random() < ARRANGEMENTS_PER_CHILD
-              and cid in facts and _under(facts[cid][1], 17)]
+    chosen = [(cid, a) for cid, a in children if cid in facts and _under(facts[cid][1], 17)
+              for _ in range(1 + (rng.random() < SECOND_RELATIVE))]
     arrangement_ids = iter(w.ids(Arrangement, len(chosen)))
     person_ids = iter(w.ids(Person, len(chosen)))
     arrangements: list[dict[str, Any]] = []
