@@ -1,5 +1,5 @@
-"""generate_dataset's letterbox step: one or two arrangements for most children, items in the states real work leaves them,
-and each item's overdue date as contact.rules works it (the generator, in core, cannot import the rule)."""
+"""generate_dataset's letterbox step: one or two arrangements for most children, items in the states real work
+leaves them, and each item's overdue date as contact.rules works it (the generator, in core, cannot import it)."""
 
 from __future__ import annotations
 
