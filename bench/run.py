@@ -20,6 +20,8 @@ Steps, on the database in DATABASE_URL (a fresh one: with_services.py makes it):
    same cells from the same database read, and its peak memory growth;
 7. ledger postings from 8 workers through `ledger.services.post` against a raw psycopg loop writing the same rows
    over the same 3,000 accounts (bench/ledger_concurrency.py), every posting checked after by delta.
+8. the letterbox coordinator's due and overdue lists and dashboard (bench/contact_lists.py) against a raw SQL query
+   of the same rows.
 
 Every benchmark runs again on the database it leaves: a dataset already generated is used as it is, the rows a
 benchmark adds are its own and added once, the rest rolls back or is checked by delta.
@@ -403,6 +405,7 @@ def main() -> int:
 
     django.setup()
     from api_lists import bench_api_lists  # bench/api_lists.py (bench/ is on the path): every list of /api/v1/
+    from contact_lists import bench_contact_lists  # bench/contact_lists.py: the letterbox due and overdue lists
     from django.core.management import call_command
     from django.db import connection
     from scorecard_bench import bench_scorecard  # bench/scorecard_bench.py: the scorecard pages and the board return
@@ -452,7 +455,8 @@ def main() -> int:
                "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows),
                "export": export, "ledger": ledger,
                "api": lambda: bench_api_lists(args.repeat, record),
-               "scorecard": lambda: bench_scorecard(args.repeat, record)}
+               "scorecard": lambda: bench_scorecard(args.repeat, record),
+               "contact": lambda: bench_contact_lists(args.repeat, record)}
     only = [name for name in args.only.split(",") if name]
     for name, bench in benches.items():
         if (only and name not in only) or (args.skip_others and name in ("export", "ledger")):

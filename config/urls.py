@@ -21,6 +21,7 @@ urlpatterns = [
     path("referrals/", include("commissioning.urls")),
     path("claims/", include("claims.urls")),
     path("invoicing/", include("invoicing.urls")),
+    path("letterbox/", include("contact.urls")),
     path("ledger/journals/", include("ledger.journals.urls")),
     path("ledger/", include("ledger.urls")),
     path("audit/", include("audit.urls")),

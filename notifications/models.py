@@ -51,6 +51,8 @@ class LetterKind(models.TextChoices):
     ASF_OUTCOME = "asf_outcome", "Adoption Support Fund application outcome"
     REFERRAL = "referral", "Referral to a provider"
     REMITTANCE_ADVICE = "remittance_advice", "Remittance advice"
+    LETTERBOX_REMINDER = "letterbox_reminder", "Letterbox reminder"
+    LETTERBOX_HELD = "letterbox_held", "About your letterbox item"
 
 
 class LetterQuerySet(ScopedQuerySet):

@@ -70,15 +70,16 @@ def _enqueue(message: Message) -> None:
 def letter_issue(
     *, kind: str, authority: Any, recipient: Recipient, context: dict[str, Any], about: models.Model, by: Any,
     now: datetime, letter_date: date, household: Any = None, provider: Any = None, owner: Any = None,
-    title: str | None = None,
+    title: str | None = None, sender: dict[str, Any] | None = None,
 ) -> Letter:
     """Render the letter, refuse it if it breaks the recipient rule, store the PDF once with its hash, and queue
     it to the recipient by their preferred channel (held, with a follow-up, where there is no usable address).
-    Called by the service whose state change needs the letter, inside that service's transaction."""
+    Called by the service whose state change needs the letter, inside that service's transaction. `sender`
+    replaces parts of the letterhead (the letterbox service writes from its own address, never a family's)."""
     title = title or LetterKind(kind).label
     reference = _reference("LTR")
     rendered = render_letter(kind=kind, title=title, reference=reference,
-                             letterhead=letterhead_for(authority=authority), recipient=recipient,
+                             letterhead={**letterhead_for(authority=authority), **(sender or {})}, recipient=recipient,
                              context={**context, "letter_date": letter_date})
     check_recipient(recipient=recipient, letter_text=rendered.text)
     letter = Letter(

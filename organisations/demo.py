@@ -39,6 +39,7 @@ AUTHORITY_ROLES = [
     Role.AUDITOR,
     Role.ADMINISTRATOR,
     Role.DATA_MANAGER,
+    Role.LETTERBOX_COORDINATOR,
 ]
 # (name, kind, Ofsted URN, user-name prefix, parent)
 PROVIDERS = [

@@ -142,6 +142,7 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", "Administrator"
     API_CLIENT = "api_client", "API client"
     DATA_MANAGER = "data_manager", "Data manager"
+    LETTERBOX_COORDINATOR = "letterbox_coordinator", "Letterbox coordinator"
 
 
 class Scope(models.TextChoices):

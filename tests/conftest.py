@@ -100,6 +100,7 @@ def _replay_data_migrations() -> None:
 SEED_MIGRATIONS = (
     "support.migrations.0002_seed_service_catalogue",
     "support.migrations.0004_daily_beat_schedule",
+    "contact.migrations.0002_daily_beat_schedule",
     "claims.migrations.0002_seed_fund_rule_sets",
 )
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "commissioning",
     "claims",
     "invoicing",
+    "contact",
     "audit",
     "sso",
     "scorecard",
@@ -186,6 +187,10 @@ STORAGES = {
     "invoices": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                  "OPTIONS": {"location": env.path("INVOICES_ROOT", default=str(VAR_DIR / "invoices")),
                              "base_url": None}},
+    # Letterbox scans (and their redacted copies): private, served only through the audited view.
+    "letterbox": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"location": env.path("LETTERBOX_ROOT", default=str(VAR_DIR / "letterbox")),
+                              "base_url": None}},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"

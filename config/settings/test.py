@@ -34,6 +34,7 @@ if XDIST_WORKER.startswith("gw"):
     MEDIA_ROOT = Path(MEDIA_ROOT) / f"test-{XDIST_WORKER}"
 STORAGES["letters"]["OPTIONS"]["location"] = str(Path(MEDIA_ROOT) / "letters-test")  # type: ignore[index]
 STORAGES["invoices"]["OPTIONS"]["location"] = str(Path(MEDIA_ROOT) / "invoices-test")  # type: ignore[index]
+STORAGES["letterbox"]["OPTIONS"]["location"] = str(Path(MEDIA_ROOT) / "letterbox-test")  # type: ignore[index]
 
 # The cache follows the worker's Redis database; rates high enough that no test meets them unless it means to.
 CACHES = caches_for(os.environ.get("REDIS_URL", ""))

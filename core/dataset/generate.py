@@ -21,6 +21,7 @@ from core.dataset.context import MARKER_PREFIX, model_or_none, table_exists
 from core.dataset.contracts import write_contracts
 from core.dataset.families import write_families
 from core.dataset.ledger import write_ledger
+from core.dataset.letterbox import write_letterbox
 from core.dataset.organisations import write_organisations
 from core.dataset.referrals import ReferralFact, write_referrals
 from core.dataset.scales import SCALES
@@ -29,6 +30,7 @@ from core.dataset.writer import Progress, Writer
 
 # Referrals are routed under contracts and record usage against them: all three tables, or none of the step.
 COMMISSIONING_MODELS = ("contracts.Contract", "commissioning.Referral", "contracts.UsageRecord")
+LETTERBOX_MODELS = ("contact.Arrangement", "contact.Exchange")
 
 
 class AlreadyGenerated(Exception):
@@ -65,6 +67,8 @@ def generate(
         referrals = write_referrals(ctx, support, contracts_of)
     applications = write_applications(ctx, support)
     write_ledger(ctx, applications, referrals)
+    if all(table_exists(model_or_none(label)) for label in LETTERBOX_MODELS):
+        write_letterbox(ctx, children, seed=seed)  # last, from its own draws: no other row changed
     with transaction.atomic():
         writer.reset_sequences()
     if connection.vendor == "postgresql":

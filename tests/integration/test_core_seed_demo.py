@@ -29,6 +29,20 @@ class TestSeedDemo:
         assert User.objects.get(username="raa.lead_commissioner").scope == "partnership"
         assert User.objects.get(username="raa.auditor").role == Role.AUDITOR
         assert User.objects.filter(role=Role.PROVIDER_STAFF).count() >= 5
+        self.assert_letterbox_demo()
+
+    def assert_letterbox_demo(self) -> None:  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        from contact.models import Arrangement, Exchange, ExchangeStatus
+
+        for code in ("kent", "medway", "bexley"):
+            assert User.objects.get(username=f"{code}.letterbox_coordinator").role == Role.LETTERBOX_COORDINATOR
+            assert Arrangement.objects.filter(authority__short_code=code).count() >= 3
+        assert Arrangement.objects.filter(provider__name="Barnardo's CAFIS", referral__isnull=False).exists()
+        assert set(Exchange.objects.values_list("status", flat=True)) == set(ExchangeStatus.values)
+        assert Exchange.objects.filter(status=ExchangeStatus.EXPECTED, overdue_date__lt=timezone.localdate(),
+                                       reminded_date__isnull=False).exists()
 
     def test_a_generated_password_is_printed_once(self, monkeypatch):  # type: ignore[no-untyped-def]
         from core.demo import DemoContext

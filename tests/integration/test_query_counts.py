@@ -119,6 +119,8 @@ LIST_PAGES: list[tuple[str, str]] = [
     ("claims:report", "finance_officer"),
     ("audit:search", "auditor"),
     ("notifications:outbox", "social_worker"),
+    ("contact:dashboard", "social_worker"),
+    ("contact:arrangement_list", "social_worker"),
     # the home page's panels (each app's work waiting), as each kind of user sees it
     ("home", "social_worker"),
     ("home", "team_manager"),
@@ -217,6 +219,18 @@ def _applications(world: World) -> Any:
     return ASFApplication.objects.filter(responsible_authority=world.authority)
 
 
+def _arrangements(world: World) -> Any:
+    from contact.models import Arrangement
+
+    return Arrangement.objects.filter(authority=world.authority)
+
+
+def _letterbox_items(world: World) -> Any:
+    from contact.models import Exchange
+
+    return Exchange.objects.filter(authority=world.authority, status="forwarded")
+
+
 # (url name, role, objects of a world, the related rows that make a page busier)
 DETAIL_PAGES: list[Any] = [
     ("support:household_detail", "social_worker", _households, "children__requests"),
@@ -232,6 +246,8 @@ DETAIL_PAGES: list[Any] = [
     ("ledger:account", "finance_officer", _accounts, "entries"),
     ("ledger:transaction", "finance_officer", _transactions, "entries"),
     ("claims:detail", "team_manager", _applications, "child__asf_applications"),
+    ("contact:arrangement_detail", "social_worker", _arrangements, "exchanges"),
+    ("contact:exchange_detail", "social_worker", _letterbox_items, "arrangement__exchanges"),
 ]
 
 
@@ -265,7 +281,8 @@ def test_every_list_and_detail_page_is_counted() -> None:
 
     counted = {n for n, _ in LIST_PAGES} | set(map(_detail_name, DETAIL_PAGES))
     missing = []
-    for namespace in ("support", "commissioning", "contracts", "ledger", "claims", "audit", "notifications"):
+    for namespace in ("support", "commissioning", "contracts", "ledger", "claims", "audit", "notifications",
+                      "contact"):
         resolver = get_resolver().namespace_dict[namespace][1]
         for name in resolver.reverse_dict:
             if not isinstance(name, str):
@@ -293,7 +310,8 @@ _FORMS = [
     "contracts:run_create",
     "contracts:run_recharge", "contracts:status", "contracts:usage_import", "claims:action", "claims:create",
     "claims:edit", "claims:invoice_add", "claims:invoice_approve", "claims:invoice_pay", "claims:line_add",
-    "claims:line_remove", "claims:remittance_import",
+    "claims:line_remove", "claims:remittance_import", "contact:arrangement_new", "contact:arrangement_action",
+    "contact:exchange_action", "contact:task_done",
 ]
 
 #: Forms and actions (a form of fixed size, or a POST), and downloads of one file or job: not lists of rows.
@@ -304,6 +322,7 @@ NOT_COUNTED: dict[str, str] = {
     "contracts:job_download": "streams one finished file",
     "claims:export": "one application's JSON for the fund: its lines are bounded by the form",
     "notifications:letter_download": "streams one stored letter",
+    "contact:exchange_scan": "streams one stored scan",
     "notifications:notify_callback": "one delivery receipt from GOV.UK Notify (POST)",
 }
 
