@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin
+
 from .models.applications import ApplicationLine, ASFApplication, StatusChange
 from .models.fund_rules import ChildYearLimit, FundRuleSet
 from .models.invoices import ProviderInvoice
@@ -32,17 +34,6 @@ class FundRuleSetAdmin(SimpleHistoryAdmin):
             raise
         messages.info(request, f"{len(changed)} open application(s) now split differently: see Claims, rule "
                                "changes.")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

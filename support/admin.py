@@ -1,11 +1,10 @@
 """Back office. The service catalogue is editable (with history); process records are read-only here because
 every change to them goes through support.services (the state machines and their status-change rows)."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ReadOnlyAdmin
 
 from .models import (
     Assessment,
@@ -29,17 +28,6 @@ class ServiceTypeAdmin(SimpleHistoryAdmin):
     list_display = ("name", "category", "asf_fundable", "specialist_assessment", "core_offer", "asf_excluded", "active")
     list_filter = ("category", "asf_fundable", "asf_excluded", "active")
     search_fields = ("name", "code")
-
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Household)
