@@ -30,8 +30,9 @@ demo: system-packages-demo install
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Adoption support demo: http://$(HOST):$(PORT)/"
-	@echo "  Sign in as kent.social_worker, kent.team_manager, kent.finance_officer, raa.lead_commissioner,"
-	@echo "  coram.provider_staff, raa.auditor (and the same roles for medway. and bexley.)"
+	@echo "  Sign in as kent.social_worker, kent.team_manager, kent.finance_officer, kent.letterbox_coordinator,"
+	@echo "  kent.data_manager, raa.lead_commissioner, coram.provider_staff, cafis.provider_staff, raa.auditor"
+	@echo "  (and the same authority roles for medway. and bexley.)"
 	@echo "  with the password printed above (or \$$DEMO_PASSWORD). Ctrl-C stops the server and the worker."
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
