@@ -167,3 +167,45 @@ class ForwardForm(CheckForm):
 class PeriodForm(GovukForm):
     period_from = GovukDateField(label="Due from", required=False)
     period_to = GovukDateField(label="Due before", required=False)
+
+
+class TermsForm(GovukForm):
+    """The terms of an arrangement, changed by its coordinator; the service reschedules the later items."""
+
+    due_months = forms.MultipleChoiceField(
+        label="Months the exchange is due", choices=MONTH_CHOICES, widget=forms.CheckboxSelectMultiple,
+        help_text="One month (once a year) or two (twice a year)",
+        error_messages={"required": "Choose the month or months the exchange is due"})
+    direction = forms.ChoiceField(label="Who writes", choices=Direction.choices, widget=forms.RadioSelect,
+                                  error_messages={"required": "Choose who writes"})
+    overdue_after_weeks = forms.IntegerField(
+        label="Weeks after the due month before a missing item is overdue", min_value=0, max_value=26,
+        error_messages={"required": "Enter the weeks after the due month before a missing item is overdue"})
+    photos_allowed = forms.BooleanField(label="Photos may be included", required=False)
+    gifts_allowed = forms.BooleanField(label="Gifts may be included", required=False)
+    cards_allowed = forms.BooleanField(label="Cards may be included", required=False)
+    second_check_required = forms.BooleanField(label="A second worker checks every item before it is forwarded",
+                                               required=False)
+    conditions = forms.CharField(label="Special conditions", required=False, max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+
+    @classmethod
+    def initial_for(cls, terms: rules.Terms) -> dict[str, Any]:
+        return {"due_months": [str(m) for m in terms.due_months], "direction": terms.direction,
+                "overdue_after_weeks": terms.overdue_after_weeks, "photos_allowed": terms.photos_allowed,
+                "gifts_allowed": terms.gifts_allowed, "cards_allowed": terms.cards_allowed,
+                "second_check_required": terms.second_check_required, "conditions": terms.conditions}
+
+    def clean_due_months(self) -> list[int]:
+        try:
+            return list(rules.check_months(int(m) for m in self.cleaned_data["due_months"]))
+        except rules.InvalidSchedule as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def terms(self) -> rules.Terms:
+        data = self.cleaned_data
+        return rules.Terms(
+            due_months=tuple(data["due_months"]), direction=data["direction"],
+            overdue_after_weeks=data["overdue_after_weeks"], photos_allowed=data["photos_allowed"],
+            gifts_allowed=data["gifts_allowed"], cards_allowed=data["cards_allowed"], conditions=data["conditions"],
+            second_check_required=data["second_check_required"])

@@ -7,6 +7,7 @@ arrangements it coordinates on referral (`provider`), and nothing else."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import django_fsm
@@ -105,6 +106,8 @@ class Arrangement(django_fsm.FSMModelMixin, models.Model):
     paused_until_date = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=30, choices=EndReason.choices, blank=True)
     ended_date = models.DateField(null=True, blank=True)
+    terms_changed_date = models.DateField(
+        null=True, blank=True, help_text="When the terms last changed: items are scheduled from the month after")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     history = HistoricalRecords()
@@ -143,6 +146,21 @@ class Arrangement(django_fsm.FSMModelMixin, models.Model):
     @property
     def frequency(self) -> str:
         return rules.months_in_words(self.due_months)
+
+    @property
+    def terms_from(self) -> date:
+        """The date the present terms run from: items are due from the month after it."""
+        if self.terms_changed_date is None:
+            return self.agreed_date
+        return max(self.agreed_date, self.terms_changed_date)
+
+    @property
+    def terms(self) -> rules.Terms:
+        return rules.Terms(
+            due_months=tuple(sorted(self.due_months)), direction=self.direction,
+            overdue_after_weeks=self.overdue_after_weeks, photos_allowed=self.photos_allowed,
+            gifts_allowed=self.gifts_allowed, cards_allowed=self.cards_allowed, conditions=self.conditions,
+            second_check_required=self.second_check_required)
 
     @property
     def family_writes(self) -> bool:

@@ -207,3 +207,87 @@ def apply(item: Item, action: str, *, by: int = 0, points: Iterable[str] = ()) -
             raise MoveRefused(" ".join(reasons))
     version = item.version + 1 if action in CONTENT_CHANGES else item.version
     return replace(item, state=target, version=version)
+
+
+# ---- changing the terms -----------------------------------------------------------------------------------------
+
+DIRECTION_WORDS = {"from_family": "the family writes", "from_relatives": "the birth relatives write",
+                   "both_ways": "both ways"}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What an arrangement agrees: how often and in which months, who writes, what may be included, the special
+    conditions and whether a second worker checks every item."""
+
+    due_months: tuple[int, ...]
+    direction: str
+    overdue_after_weeks: int = 4
+    photos_allowed: bool = False
+    gifts_allowed: bool = False
+    cards_allowed: bool = True
+    conditions: str = ""
+    second_check_required: bool = False
+
+
+def _allowed(word: str, now_allowed: bool) -> str:
+    return f"{word} may now be included" if now_allowed else f"{word} may no longer be included"
+
+
+def terms_changes(before: Terms, after: Terms) -> list[str]:
+    """Each change in plain words, in a fixed order; empty when nothing changed. The special conditions are named,
+    not quoted (the history is read by people who may not see their detail)."""
+    changes: list[str] = []
+    if tuple(sorted(before.due_months)) != tuple(sorted(after.due_months)):
+        words = months_in_words(after.due_months)
+        changes.append(words[0].lower() + words[1:])
+    if before.direction != after.direction:
+        changes.append(f"who writes: {DIRECTION_WORDS.get(after.direction, after.direction)}")
+    if before.overdue_after_weeks != after.overdue_after_weeks:
+        weeks = after.overdue_after_weeks
+        changes.append(f"overdue {weeks} week{'s' if weeks != 1 else ''} after the due month")
+    for word, old, new in (("photos", before.photos_allowed, after.photos_allowed),
+                           ("gifts", before.gifts_allowed, after.gifts_allowed),
+                           ("cards", before.cards_allowed, after.cards_allowed)):
+        if old != new:
+            changes.append(_allowed(word, new))
+    if before.conditions.strip() != after.conditions.strip():
+        changes.append("special conditions changed" if after.conditions.strip() else "special conditions removed")
+    if before.second_check_required != after.second_check_required:
+        changes.append("a second worker now checks every item" if after.second_check_required
+                       else "a second check is no longer needed")
+    return changes
+
+
+def describe_terms_change(before: Terms, after: Terms) -> str:
+    """For the history, after "Terms changed: ": "twice a year, in March and September; photos may now be
+    included" (empty when nothing changed)."""
+    return "; ".join(terms_changes(before, after))
+
+
+def sides_for(direction: str) -> tuple[str, ...]:
+    """Who writes under a direction: "family", "relatives" or both."""
+    return {"from_family": ("family",), "from_relatives": ("relatives",),
+            "both_ways": ("family", "relatives")}.get(direction, ())
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    """What happens to the items of the months after the change: still expected but no longer due under the new
+    terms (excused), excused but due again and not in a pause (expected again), and due with no item yet
+    (created). Every other item is left as it is."""
+
+    excuse: frozenset[tuple[date, str]]
+    reinstate: frozenset[tuple[date, str]]
+    create: frozenset[tuple[date, str]]
+
+
+def reschedule(*, items: dict[tuple[date, str], str], wanted: Iterable[tuple[date, str]]) -> Reschedule:
+    """`items`: the (month, writer) of every item of a month after the change, and its state; `wanted`: the
+    (month, writer) the new terms expect in those months, without the months a pause in force covers."""
+    want = frozenset(wanted)
+    return Reschedule(
+        excuse=frozenset(slot for slot, state in items.items() if state == EXPECTED and slot not in want),
+        reinstate=frozenset(slot for slot, state in items.items() if state == EXCUSED and slot in want),
+        create=frozenset(slot for slot in want if slot not in items),
+    )

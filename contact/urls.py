@@ -8,6 +8,7 @@ urlpatterns = [
     path("arrangements/", views.arrangement_list, name="arrangement_list"),
     path("arrangements/new/", views.arrangement_new, name="arrangement_new"),
     path("arrangements/<int:pk>/", views.arrangement_detail, name="arrangement_detail"),
+    path("arrangements/<int:pk>/terms/", views.arrangement_terms, name="arrangement_terms"),
     path("arrangements/<int:pk>/<slug:action>/", views.arrangement_action, name="arrangement_action"),
     path("items/<int:pk>/", views.exchange_detail, name="exchange_detail"),
     path("items/<int:pk>/scan/<slug:copy>/", views.exchange_scan, name="exchange_scan"),

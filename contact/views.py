@@ -32,8 +32,9 @@ from .forms import (
     ReasonForm,
     ReceiveForm,
     RedactForm,
+    TermsForm,
 )
-from .models import Arrangement, ContactTask, Exchange, ExchangeStatus, Writer
+from .models import Arrangement, ArrangementStatus, ContactTask, Exchange, ExchangeStatus, Writer
 from .services import arrangements as arrangement_services
 from .services import exchanges as exchange_services
 from .services.errors import ContactError
@@ -42,6 +43,9 @@ READERS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.SOCIAL_WORKER, Role
                             Role.PROVIDER_STAFF)
 WORKERS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.SOCIAL_WORKER, Role.PROVIDER_STAFF)
 ARRANGERS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.SOCIAL_WORKER)
+# Who changes the terms: the authority's letterbox coordinator, or the provider coordinating it on referral (scope
+# keeps a provider to the arrangements it coordinates).
+TERMS_EDITORS: tuple[str, ...] = (Role.LETTERBOX_COORDINATOR, Role.PROVIDER_STAFF)
 PAGE_SIZE = 25
 LIST_LIMIT = 50
 
@@ -158,6 +162,8 @@ def arrangement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sees_relatives": selectors.may_see_relatives(user=request.user, arrangement=arrangement),
         "shows_names": _shows_names(request), "can_write": _can_write(request),
         "misses_in_a_row": rules.repeated_misses(timeliness),
+        "can_change_terms": request.user.role in TERMS_EDITORS  # type: ignore[union-attr]
+        and arrangement.status != ArrangementStatus.ENDED,
         "actions": [(name, label) for name, (label, _, sources) in ARRANGEMENT_ACTIONS.items()
                     if arrangement.status in sources] if request.user.role in ARRANGERS else [],  # type: ignore[union-attr]
     })
@@ -194,6 +200,24 @@ def arrangement_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     return render(request, "contact/action_form.html", {
         "form": form, "title": title, "arrangement": arrangement, "multipart": False,
         "back": arrangement, "shows_names": _shows_names(request),
+    })
+
+
+@role_required(*TERMS_EDITORS)
+def arrangement_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    arrangement = _arrangement(request, pk)
+    form = TermsForm(request.POST or None, initial=TermsForm.initial_for(arrangement.terms))
+    if request.method == "POST" and form.is_valid():
+        try:
+            arrangement_services.arrangement_change_terms(arrangement=arrangement, terms=form.terms(),
+                                                          by=request.user, now=timezone.now())
+        except ContactError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("contact:arrangement_detail", pk=arrangement.pk)
+    return render(request, "contact/terms_form.html", {
+        "form": form, "title": "Change the terms", "arrangement": arrangement,
+        "shows_names": _shows_names(request),
     })
 
 

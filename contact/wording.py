@@ -12,6 +12,7 @@ def register() -> None:
         "resume": "Arrangement started again",
         "end": "Arrangement ended",
         "coordinate": "Handed to a provider to coordinate",
+        "terms": "Terms changed",
     })
     wording.register_model(Exchange, noun="Letterbox item", created="Exchange expected", transitions={
         "receive": "Item received and logged",

@@ -23,3 +23,11 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def second_factor_pending_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view a signed-in person may reach while their second step (TOTP) is still to do: the
+    TwoFactorRequiredMiddleware lets it through. Only for views that sign a person in another way (single sign-on,
+    where the identity provider's own multi-factor assertion may complete the second step)."""
+    view.second_factor_pending_allowed = True  # type: ignore[attr-defined]
+    return view

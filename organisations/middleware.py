@@ -3,13 +3,15 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 EXEMPT_URL_NAMES = ("login", "logout", "two_factor_verify", "two_factor_setup", "healthz")
 
 
 class TwoFactorRequiredMiddleware:
-    """Users whose role is in TWO_FACTOR_ROLES must confirm a TOTP code in this session before any other page."""
+    """Users whose role is in TWO_FACTOR_ROLES must confirm a TOTP code in this session before any other page, except
+    the sign-in pages and the views marked `access.second_factor_pending_allowed` (single sign-on's start and
+    callback: a person may finish signing in with the council's account instead)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -29,4 +31,10 @@ class TwoFactorRequiredMiddleware:
     def _exempt(path: str) -> bool:
         if path.startswith((settings.STATIC_URL, "/assets/")):
             return True
-        return any(path == reverse(name) for name in EXEMPT_URL_NAMES)
+        if any(path == reverse(name) for name in EXEMPT_URL_NAMES):
+            return True
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+        return bool(getattr(match.func, "second_factor_pending_allowed", False))

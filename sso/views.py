@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
-from organisations.access import role_required
+from organisations.access import role_required, second_factor_pending_allowed
 from organisations.models import Role
 
 from . import client, selectors, wording
@@ -42,6 +42,7 @@ def _refused(request: HttpRequest, *, provider: IdentityProvider | None, reason:
     }, status=403)
 
 
+@second_factor_pending_allowed
 @login_not_required
 @never_cache
 def start(request: HttpRequest, slug: str) -> HttpResponse:
@@ -55,6 +56,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     return client.ProviderSignInStart(provider=provider, config=config).get(request)
 
 
+@second_factor_pending_allowed
 @login_not_required
 @never_cache
 def callback(request: HttpRequest) -> HttpResponse:

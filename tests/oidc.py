@@ -54,14 +54,18 @@ class TestProvider:
 
 
 def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[str]) -> TestProvider:
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeError("Node is not installed: scripts/system_packages.sh installs it (npm)")
-    port = free_port()
     config = {"clients": [{
         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": redirect_uris,
         "post_logout_redirect_uris": post_logout_redirect_uris,
     }]}
+    return launch_provider(port=free_port(), config=config)
+
+
+def launch_provider(*, port: int, config: dict) -> TestProvider:
+    """Start tests/oidc_provider.mjs on `port` with CONFIG_JSON `config`, and wait until it answers."""
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("Node is not installed: scripts/system_packages.sh installs it (npm)")
     process = subprocess.Popen(
         [node, str(SCRIPT), str(port), json.dumps(config)], cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

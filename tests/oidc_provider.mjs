@@ -3,7 +3,9 @@
 //
 //   node tests/oidc_provider.mjs PORT CONFIG_JSON
 //
-// CONFIG_JSON: {"clients": [{"client_id", "client_secret", "redirect_uris", "post_logout_redirect_uris"}]}.
+// CONFIG_JSON: {"clients": [{"client_id", "client_secret", "redirect_uris", "post_logout_redirect_uris"}],
+//               "accounts": [{"sub", "email", "name", "groups", "mfa"}] (optional: people known from the start)}.
+// `python manage.py sso_demo_provider` prints such a command for trying council sign-in locally.
 // Test controls (plain HTTP on the same port, for the test process only):
 //   POST /__test__/accounts  {"sub", "email", "email_verified", "name", "groups", "mfa"}  adds or replaces a person
 //   POST /__test__/fault     {"kind": "wrong_audience" | "expired" | "wrong_nonce" | "wrong_issuer" | "bad_signature"
@@ -18,7 +20,7 @@ const port = Number(process.argv[2]);
 const config = JSON.parse(process.argv[3] || "{}");
 const issuer = `http://127.0.0.1:${port}`;
 
-const accounts = new Map();
+const accounts = new Map((config.accounts || []).map((person) => [person.sub, person]));
 let nextFault = null;
 
 const { privateKey } = await jose.generateKeyPair("RS256", { extractable: true });

@@ -1,10 +1,11 @@
 """Arrangements: proposed, agreed (its exchanges scheduled a year ahead), paused (the months it covers are no
-longer expected), started again, ended (with a reason; ended for everyone at 18), and handed to a provider that
-coordinates it on referral."""
+longer expected), started again, their terms changed (the items of later months rescheduled), ended (with a
+reason; ended for everyone at 18), and handed to a provider that coordinates it on referral."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,13 +15,13 @@ from commissioning.models import Referral, ReferralStatus
 from support.models import Child, Person, SupportPlan
 
 from .. import rules
-from ..models import Arrangement, ArrangementStatus, EndReason, Exchange, ExchangeStatus, Writer
+from ..models import Arrangement, ArrangementStatus, Direction, EndReason, Exchange, ExchangeStatus, Writer
 from ._common import _log, _save, _today, _transition
-from .errors import ContactError
+from .errors import ContactError, InvalidTransition
 
 SCHEDULE_AHEAD_DAYS = 366
-CONTENT_FIELDS = ("due_months", "overdue_after_weeks", "photos_allowed", "gifts_allowed", "cards_allowed",
-                  "conditions", "second_check_required", "direction")
+TERMS_FIELDS = ("due_months", "direction", "overdue_after_weeks", "photos_allowed", "gifts_allowed", "cards_allowed",
+                "conditions", "second_check_required", "terms_changed_date")
 
 
 def _locked(arrangement: Arrangement) -> Arrangement:
@@ -47,7 +48,7 @@ def schedule(*, arrangement: Arrangement, today: date) -> int:
     kept). Returns how many were created."""
     if arrangement.status != ArrangementStatus.ACTIVE:
         return 0
-    due = rules.due_months(months=arrangement.due_months, agreed_date=arrangement.agreed_date,
+    due = rules.due_months(months=arrangement.due_months, agreed_date=arrangement.terms_from,
                            date_of_birth=arrangement.child.date_of_birth,
                            until=today + timedelta(days=SCHEDULE_AHEAD_DAYS), pauses=_pauses(arrangement),
                            ended_date=arrangement.ended_date)
@@ -148,8 +149,11 @@ def arrangement_resume(*, arrangement: Arrangement, by: Any, now: datetime) -> A
     _save(arrangement, by, "paused_reason", "paused_date", "paused_until_date")
     _log(arrangement=arrangement, before=before, after=arrangement.status, action="resume", by=by, now=now)
     this_month = rules.month_start(_today(now))
+    sides = set(_sides(arrangement))
     for exchange in arrangement.exchanges.select_for_update().filter(
             status=ExchangeStatus.EXCUSED, due_date__gte=this_month).order_by("pk"):
+        if exchange.due_date.month not in arrangement.due_months or exchange.writer not in sides:
+            continue  # excused because the terms changed, not because of the pause
         exchange.reinstate()
         exchange._history_user = by  # type: ignore[attr-defined]
         exchange.save(update_fields=["status"])
@@ -157,6 +161,71 @@ def arrangement_resume(*, arrangement: Arrangement, by: Any, now: datetime) -> A
              action="reinstate", by=by, now=now)
     schedule(arrangement=arrangement, today=_today(now))
     return arrangement
+
+
+@transaction.atomic
+def arrangement_change_terms(*, arrangement: Arrangement, terms: rules.Terms, by: Any, now: datetime) -> Arrangement:
+    """Change what the arrangement agrees. The items of the months after this one are rescheduled to the new terms:
+    an item still expected that is no longer due is excused, one excused that is due again (and not in a pause) is
+    expected again, a due month with no item gets one, and those still expected take the new overdue date. Items
+    received, held, redacted, forwarded, returned or missed, and everything up to the end of this month, are left
+    as they were. Refused once the arrangement has ended."""
+    today = _today(now)
+    try:
+        months = rules.check_months(terms.due_months)
+        rules.overdue_date(due=today, weeks=terms.overdue_after_weeks)
+    except rules.InvalidSchedule as exc:
+        raise ContactError(str(exc)) from exc
+    if terms.direction not in Direction.values:
+        raise ContactError("Choose who writes.")
+    arrangement = _locked(arrangement)
+    if arrangement.status == ArrangementStatus.ENDED:
+        raise InvalidTransition("This arrangement has ended: its terms can no longer change. Record a new "
+                                "arrangement instead.")
+    after = replace(terms, due_months=months, conditions=terms.conditions.strip())
+    words = rules.describe_terms_change(arrangement.terms, after)
+    if not words:
+        raise ContactError("These are the terms already agreed: change at least one of them.")
+    arrangement.due_months, arrangement.direction = list(after.due_months), after.direction
+    arrangement.overdue_after_weeks = after.overdue_after_weeks
+    arrangement.photos_allowed, arrangement.gifts_allowed = after.photos_allowed, after.gifts_allowed
+    arrangement.cards_allowed, arrangement.conditions = after.cards_allowed, after.conditions
+    arrangement.second_check_required, arrangement.terms_changed_date = after.second_check_required, today
+    _save(arrangement, by, *TERMS_FIELDS)
+    _log(arrangement=arrangement, before=arrangement.status, after=arrangement.status, action="terms", by=by,
+         now=now, note=words)
+    if arrangement.status != ArrangementStatus.PROPOSED:
+        _reschedule(arrangement, today=today, by=by, now=now)
+    return arrangement
+
+
+def _reschedule(arrangement: Arrangement, *, today: date, by: Any, now: datetime) -> None:
+    start = rules.next_month(rules.month_start(today))
+    later = {(e.due_date, e.writer): e for e in arrangement.exchanges.select_for_update().filter(
+        due_date__gte=start).order_by("pk")}
+    until = max([today + timedelta(days=SCHEDULE_AHEAD_DAYS), *(day for day, _ in later)])
+    due = rules.due_months(months=arrangement.due_months, agreed_date=max(arrangement.agreed_date, today),
+                           date_of_birth=arrangement.child.date_of_birth, until=until, pauses=_pauses(arrangement))
+    plan = rules.reschedule(items={slot: e.status for slot, e in later.items()},
+                            wanted={(day, side) for day in due if day >= start for side in _sides(arrangement)})
+    for slot in sorted(plan.excuse | plan.reinstate):
+        exchange, before = later[slot], later[slot].status
+        action = "excuse" if slot in plan.excuse else "reinstate"
+        getattr(exchange, action)()
+        exchange._history_user = by  # type: ignore[attr-defined]
+        exchange.save(update_fields=["status"])
+        _log(arrangement=arrangement, exchange=exchange, before=before, after=exchange.status, action=action,
+             by=by, now=now, note="Not due under the new terms" if action == "excuse" else "Due under the new terms")
+    for exchange in later.values():
+        overdue = rules.overdue_date(due=exchange.due_date, weeks=arrangement.overdue_after_weeks)
+        if exchange.status == ExchangeStatus.EXPECTED and exchange.overdue_date != overdue:
+            exchange.overdue_date = overdue
+            exchange._history_user = by  # type: ignore[attr-defined]
+            exchange.save(update_fields=["overdue_date"])
+    Exchange.objects.bulk_create([
+        Exchange(arrangement=arrangement, authority_id=arrangement.authority_id, writer=side, due_date=day,
+                 overdue_date=rules.overdue_date(due=day, weeks=arrangement.overdue_after_weeks))
+        for day, side in sorted(plan.create)])
 
 
 @transaction.atomic

@@ -103,4 +103,4 @@ def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
     page.goto("/sign-in/")
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()

@@ -8,6 +8,8 @@ from organisations.models import Role, User
 from tests.factories import PASSWORD, AuthorityFactory, UserFactory
 from tests.factories_sso import GroupMappingFactory, IdentityProviderFactory
 
+from .conftest import sign_in
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("client_secret")]
 
 
@@ -95,10 +97,7 @@ def test_an_auditor_reads_the_sign_in_trail(page, a11y, idp, oidc_op_live):  # t
     sign_in_with_council_account(page, "sub-out")
     page.get_by_role("heading", name="You could not be signed in").wait_for()
     auditor = UserFactory(role=Role.AUDITOR, authority=idp.authority)
-    page.goto("/sign-in/")
-    page.get_by_label("User name").fill(auditor.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, auditor.username, PASSWORD)  # the shared helper, on a page that also offers the council account
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign-ins").click()
     page.get_by_role("heading", name="Sign-ins with council accounts").wait_for()
     assert "Sign-in refused: email domain not allowed" in page.content()

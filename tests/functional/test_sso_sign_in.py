@@ -288,6 +288,47 @@ class TestSecondFactor:
         assert local.get(reverse("home")).status_code == 302
 
 
+class TestWhileTheSecondStepIsPending:
+    """Signed in with a password and waiting for the authenticator step, a person may still finish by the council's
+    account: the start and callback are reachable, and the provider's amr/acr decides as at any sign-in."""
+
+    @pytest.fixture(autouse=True)
+    def two_factor_on(self, settings):  # type: ignore[no-untyped-def]
+        settings.TWO_FACTOR_ROLES = ["finance_officer", "lead_commissioner", "administrator"]
+
+    @pytest.fixture
+    def pending(self, client, kent):  # type: ignore[no-untyped-def]
+        user = UserFactory(email="fo@kent.gov.uk", authority=kent, role=Role.FINANCE_OFFICER)
+        client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+        home = client.get(reverse("home"))
+        assert home.status_code == 302 and home.url.startswith(reverse("two_factor_verify"))
+        return user
+
+    def test_the_providers_mfa_completes_the_sign_in(self, client, idp, oidc_op, pending):  # type: ignore[no-untyped-def]
+        oidc_op.add_person(sub="sub-fo", email="fo@kent.gov.uk", mfa=True)
+        response = sign_in(client, idp, "sub-fo", next_url="/claims/")
+        assert response.status_code == 302 and response.url == "/claims/"
+        assert signed_in_as(client) == pending.pk
+        assert client.get(reverse("home")).status_code == 200
+
+    def test_without_mfa_from_the_provider_the_step_is_still_asked(self, client, idp, oidc_op, pending):  # type: ignore[no-untyped-def]
+        oidc_op.add_person(sub="sub-fo", email="fo@kent.gov.uk", mfa=False)
+        sign_in(client, idp, "sub-fo")
+        assert signed_in_as(client) == pending.pk
+        home = client.get(reverse("home"))
+        assert home.status_code == 302 and home.url.startswith(reverse("two_factor_verify"))
+
+    def test_a_refused_council_sign_in_ends_the_half_signed_in_session(self, client, idp, oidc_op, pending):  # type: ignore[no-untyped-def]
+        oidc_op.add_person(sub="sub-stranger", email="nobody@kent.gov.uk")
+        assert_refused(sign_in(client, idp, "sub-stranger"), Refusal.UNKNOWN_USER, "")
+        assert signed_in_as(client) is None
+
+    def test_other_pages_still_wait_for_the_step(self, client, idp, pending):  # type: ignore[no-untyped-def]
+        for url in (reverse("sso:events"), "/claims/"):
+            response = client.get(url)
+            assert response.status_code == 302 and response.url.startswith(reverse("two_factor_verify")), url
+
+
 class TestSignOut:
     def test_ends_the_session_and_continues_at_the_provider(self, client, idp, oidc_op, kent):  # type: ignore[no-untyped-def]
         user = UserFactory(email="jo@kent.gov.uk", authority=kent)
