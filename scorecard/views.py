@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from core.audit import record_access
 from core.charts import bar_chart
-from core.models import BackgroundJob, JobStatus
+from core.models import AccessAction, BackgroundJob, JobStatus
 from organisations.access import role_required
 from organisations.models import Authority, Role
 
@@ -247,6 +248,8 @@ def return_download(request: HttpRequest, job_id: uuid.UUID) -> FileResponse:
     job = _job_or_404(request, job_id)
     if job.status != JobStatus.SUCCEEDED or not job.result_file:
         raise Http404
+    authority = getattr(request.user, "authority", None) if getattr(request.user, "authority_id", None) else None
+    record_access(user=request.user, obj=job, action=AccessAction.DOWNLOAD, request=request, authority=authority)
     content_type = ("text/csv" if job.result_name.endswith(".csv")
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name,
