@@ -170,11 +170,20 @@ def protect_row(cells: Sequence[int], total: int, *, hide: Collection[int] = (),
         hidden[min(candidates)[1]] = True
         return True
 
+    def given_away() -> bool:
+        """With the total shown, the hidden cells' sum is known; each is at least 1, so one alone, or several
+        that can only be 1 each, are given away."""
+        count = sum(hidden)
+        return count == 1 or (count > 1 and sum(c for c, h in zip(cells, hidden, strict=True) if h) == count)
+
     if total_hidden:
         if not any(hidden) and any(c > 0 for c in cells):
             hide_next_smallest()
-    elif sum(hidden) == 1 and not hide_next_smallest():
-        total_hidden = True
+    else:
+        while given_away():
+            if not hide_next_smallest():
+                total_hidden = True
+                break
     return hidden, total_hidden
 
 

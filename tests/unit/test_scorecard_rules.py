@@ -248,6 +248,8 @@ class TestSecondarySuppression:
         ([3, 0, 0], 3, [True, False, False], True),       # the total is 3: hidden by itself
         ([0, 0, 0], 0, [False, False, False], False),     # zero is shown
         ([8, 9, 10], 27, [False, False, False], False),
+        ([1, 1, 5], 7, [True, True, True], False),        # two hidden ones: the total less 5 gives both away
+        ([1, 1, 0], 2, [True, True, False], True),        # the total is 2: hidden by itself
     ])
     def test_a_row(self, cells: list[int], total: int, hidden: list[bool], total_hidden: bool) -> None:
         assert rules.protect_row(cells, total) == (hidden, total_hidden)
