@@ -103,6 +103,15 @@ class TestScoping:
         assert "Kent Council" in page and "Medway Council" in page and "Bexley Council" in page
         assert "Kentish" not in page and "Medwayan" not in page
 
+    def test_the_letterbox_figures_have_a_chart_and_a_table_on_both_pages(self, client, world):  # type: ignore[no-untyped-def]
+        signed_in(client, world["kent_tm"])
+        overview = client.get(reverse("scorecard:overview") + f"?year={YEAR}").content.decode()
+        assert '<caption class="govuk-table__caption govuk-table__caption--m">Letterbox contact</caption>' in overview
+        assert "Letterbox arrangements active, 2025-26" in overview and "Letterbox exchanges missed" in overview
+        kent = client.get(reverse("scorecard:authority_year", args=["kent", YEAR])).content.decode()
+        assert "Letterbox exchanges received late by quarter" in kent
+        assert "/cases/letterbox_" not in kent  # figures of letters: no list of cases behind them
+
     def test_another_authoritys_figures_come_without_links_to_cases(self, client, world):  # type: ignore[no-untyped-def]
         signed_in(client, world["medway_tm"])
         page = client.get(reverse("scorecard:authority_year", args=["kent", YEAR])).content.decode()
