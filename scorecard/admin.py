@@ -15,7 +15,7 @@ from .services.targets import definition_set_save, return_field_save, target_sav
 
 @admin.register(TimelinessTarget)
 class TimelinessTargetAdmin(SimpleHistoryAdmin):
-    list_display = ("authority", "measure", "working_days", "note")
+    list_display = ("authority", "measure", "working_days", "effective_from", "note")
     list_filter = ("authority", "measure")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

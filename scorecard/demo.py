@@ -28,6 +28,10 @@ FIELDS = [
      "Applications the fund approved, in full or in part, in the quarter."),
     ("ASF sums approved", ReturnQuery.ASF_APPROVED_SUM,
      "The fund's share approved on those applications, in pounds."),
+    ("Letterbox exchanges due", ReturnQuery.LETTERBOX_DUE,
+     "Letterbox items due from either side in a month of the quarter (excused items not counted)."),
+    ("Letterbox exchanges missed", ReturnQuery.LETTERBOX_MISSED,
+     "Letterbox items due in the quarter marked missed, or overdue and not received when the return is built."),
 ]
 
 

@@ -22,6 +22,8 @@ from typing import Any
 from core.workdays import is_working_day
 from support import rules as support_rules
 
+# A target saved without a date applies from here: before any record the product holds.
+TARGETS_ALWAYS_FROM = date(2000, 4, 1)
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "[c]"
 
@@ -146,6 +148,73 @@ def is_suppressed(count: int) -> bool:
     return 0 < count < SUPPRESSION_THRESHOLD
 
 
+def protect_row(cells: Sequence[int], total: int, *, hide: Collection[int] = (),
+                total_hidden: bool = False) -> tuple[list[bool], bool]:
+    """Which cells of a row, and whether its total, may not be published: (cells hidden, total hidden).
+
+    Primary: a count of 1 to 4 is hidden, and so is any cell in `hide` (hidden elsewhere, so hidden here too)
+    and the total when `total_hidden`. Secondary, as official statistics do: a row whose total is published and
+    which has exactly one hidden cell would give that cell away (the total less the others), so the next smallest
+    cell above zero is hidden as well (the first of equals); where no such cell is left, the total is hidden
+    instead. A hidden total with every cell shown would be the cells' sum, so the smallest cell above zero is
+    hidden too. Zero is never hidden, so a reader knows only that each hidden cell is at least 1: with two or
+    more hidden cells of which one is 5 or more, their sum cannot be split (`tests/unit/test_scorecard_rules.py`
+    holds that no hidden cell can be worked out from its row)."""
+    hidden = [is_suppressed(c) or i in hide for i, c in enumerate(cells)]
+    total_hidden = total_hidden or is_suppressed(total)
+
+    def hide_next_smallest() -> bool:
+        candidates = [(c, i) for i, c in enumerate(cells) if c > 0 and not hidden[i]]
+        if not candidates:
+            return False
+        hidden[min(candidates)[1]] = True
+        return True
+
+    def given_away() -> bool:
+        """With the total shown, the hidden cells' sum is known; each is at least 1, so one alone, or several
+        that can only be 1 each, are given away."""
+        count = sum(hidden)
+        return count == 1 or (count > 1 and sum(c for c, h in zip(cells, hidden, strict=True) if h) == count)
+
+    if total_hidden:
+        if not any(hidden) and any(c > 0 for c in cells):
+            hide_next_smallest()
+    else:
+        while given_away():
+            if not hide_next_smallest():
+                total_hidden = True
+                break
+    return hidden, total_hidden
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """The masks of a table of rows (one per authority: its cells by kind and its total) under a summary row (each
+    authority's total, then the grand total)."""
+
+    rows: list[list[bool]]
+    row_totals: list[bool]
+    grand_total: bool
+
+
+def protect_table(rows: Sequence[Sequence[int]]) -> ProtectedTable:
+    """`protect_row` over an authority-by-kind table and its summary, until they agree: an authority's total hidden
+    in the summary is hidden on its own row (with a cell of that row, so the cells do not add up to it), and a
+    total its own row had to hide is hidden in the summary (with another authority's). Each pass hides more, so it
+    ends."""
+    totals = [sum(row) for row in rows]
+    grand = sum(totals)
+    forced: set[int] = set()
+    while True:
+        summary, grand_hidden = protect_row(totals, grand, hide=forced)
+        masks = [protect_row(row, total, total_hidden=summary[i]) for i, (row, total) in enumerate(
+            zip(rows, totals, strict=True))]
+        more = {i for i, (_cells, total_hidden) in enumerate(masks) if total_hidden and not summary[i]}
+        if not more:
+            return ProtectedTable([m[0] for m in masks], summary, grand_hidden)
+        forced |= more
+
+
 # Measures --------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -224,6 +293,35 @@ DURATION_MEASURES: tuple[DurationMeasure, ...] = (
     DurationMeasure("to_first_session", "Request to first session delivered", "first session with a provider"),
 )
 
+
+@dataclass(frozen=True)
+class LetterboxMeasure:
+    """A letterbox figure (`contact.selectors.PeriodCounts`): `field` names the count it reads."""
+
+    key: str
+    label: str
+    field: str
+    explain: str
+
+
+LETTERBOX_MEASURES: tuple[LetterboxMeasure, ...] = (
+    LetterboxMeasure("letterbox_active", "Letterbox arrangements active", "active_arrangements",
+                     "Arrangements agreed before the period ended and not ended before it started."),
+    LetterboxMeasure("letterbox_due", "Letterbox exchanges due", "due",
+                     "Exchanges due in a month of the period (excused ones not counted)."),
+    LetterboxMeasure("letterbox_on_time", "Letterbox exchanges received on time", "on_time",
+                     "Exchanges due in the period that were received before their overdue date."),
+    LetterboxMeasure("letterbox_late", "Letterbox exchanges received late", "late",
+                     "Exchanges due in the period that were received on or after their overdue date."),
+    LetterboxMeasure("letterbox_missed", "Letterbox exchanges missed", "missed",
+                     "Exchanges due in the period marked missed, or overdue today and not received."),
+    LetterboxMeasure("letterbox_held", "Letterbox exchanges held", "held",
+                     "Exchanges due in the period that were held back at some time."),
+    LetterboxMeasure("letterbox_forwarded", "Letterbox exchanges forwarded", "forwarded",
+                     "Exchanges due in the period that were forwarded to the other side."),
+)
+
+LETTERBOX_BY_KEY = {m.key: m for m in LETTERBOX_MEASURES}
 COUNTS_BY_KEY = {m.key: m for m in COUNT_MEASURES}
 DURATIONS_BY_KEY = {m.key: m for m in DURATION_MEASURES}
 
@@ -251,6 +349,16 @@ class Timeliness:
     p90: Decimal | None
     within_target: Decimal | None
     target: int | None
+
+
+def target_in_force(history: Iterable[tuple[date, int]], on: date) -> int | None:
+    """The target (working days) in force on `on` from (effective from, working days) pairs: the one with the
+    latest date on or before `on`; None when every target starts later (or there is none)."""
+    best: tuple[date, int] | None = None
+    for start, days in history:
+        if start <= on and (best is None or start > best[0]):
+            best = (start, days)
+    return best[1] if best else None
 
 
 def timeliness(days: Sequence[int], target: int | None) -> Timeliness:
@@ -285,6 +393,22 @@ def overdue_at(*, due: date, completed: date | None, at: date) -> bool:
 
 IMPROVED, SAME, WORSE = support_rules.IMPROVED, support_rules.SAME, support_rules.WORSE
 CHANGES = support_rules.OUTCOME_CHANGES
+
+
+def letterbox_figures(
+    counts: Mapping[Any, Any], authority_ids: Sequence[int],
+) -> dict[str, dict[int | None, int]]:
+    """Each letterbox measure's figure for each authority and their sum (key None), from counts keyed by
+    (authority id, group) (several groups of one authority are added up); an authority absent has 0."""
+    out: dict[str, dict[int | None, int]] = {}
+    for measure in LETTERBOX_MEASURES:
+        row: dict[int | None, int] = {pk: 0 for pk in authority_ids}
+        for (authority, _group), figures in counts.items():
+            if authority in row:
+                row[authority] += getattr(figures, measure.field)
+        row[None] = sum(row[pk] for pk in authority_ids)
+        out[measure.key] = row
+    return out
 
 
 def tally_changes(changes: Iterable[str]) -> dict[str, int]:

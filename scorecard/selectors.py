@@ -13,11 +13,13 @@ from typing import Any
 
 from django.db.models import Case, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from claims.models import ASFApplication, StatusChange
 from claims.models.applications import Decision as FundDecision
 from claims.models.applications import Status as ApplicationStatus
 from commissioning.models import Referral
+from contact import selectors as contact_selectors
 from core.workdays import england_bank_holidays
 from organisations.models import Authority, Partnership, Scope
 from organisations.scoping import authority_ids_for
@@ -203,9 +205,14 @@ def working_day_counter(span: Period, *, earliest: date | None = None) -> rules.
                                                                                            span.end.year + 1)))
 
 
-def targets(authority_ids: Iterable[int]) -> dict[tuple[int, str], int]:
-    return {(t.authority_id, t.measure): t.working_days
-            for t in TimelinessTarget.objects.filter(authority__in=list(authority_ids))}
+def targets(authority_ids: Iterable[int]) -> dict[tuple[int, str], list[tuple[date, int]]]:
+    """Every target of the authorities, dated: {(authority id, step): [(effective from, working days), ...]}; the
+    one for a period is `rules.target_in_force(..., period.start)`."""
+    out: dict[tuple[int, str], list[tuple[date, int]]] = defaultdict(list)
+    for authority, measure, start, days in (TimelinessTarget.objects.filter(authority__in=list(authority_ids))
+                                            .values_list("authority", "measure", "effective_from", "working_days")):
+        out[(authority, measure)].append((start, days))
+    return dict(out)
 
 
 # The scorecard ---------------------------------------------------------------------------------------------------
@@ -221,9 +228,23 @@ class Scorecard:
     timeliness: dict[str, dict[str, dict[int | None, rules.Timeliness]]]
     waiting: dict[str, dict[int | None, dict[str, Any]]]
     overdue: dict[str, dict[int | None, int]]
+    # letterbox[measure key][period key][authority id or None] (contact.selectors.authority_period_counts)
+    letterbox: dict[str, dict[str, dict[int | None, int]]] = field(default_factory=dict)
 
 
-def scorecard(*, authorities: Sequence[Authority], year: int) -> Scorecard:
+def letterbox(*, authority_ids: Sequence[int], periods: Sequence[Period],
+              today: date) -> dict[str, dict[str, dict[int | None, int]]]:
+    """The letterbox measures for each period, authority and their sum: two queries (contact's)."""
+    found = contact_selectors.authority_period_counts(
+        authority_ids=authority_ids, periods={p.key: (p.start, p.end) for p in periods}, today=today)
+    out: dict[str, dict[str, dict[int | None, int]]] = {m.key: {} for m in rules.LETTERBOX_MEASURES}
+    for period in periods:
+        for key, row in rules.letterbox_figures(found.get(period.key, {}), authority_ids).items():
+            out[key][period.key] = row
+    return out
+
+
+def scorecard(*, authorities: Sequence[Authority], year: int, today: date | None = None) -> Scorecard:
     """The year's figures by quarter and for the whole year, for each of `authorities` and their sum."""
     ids = [a.pk for a in authorities]
     span = rules.financial_year(year)
@@ -249,12 +270,15 @@ def scorecard(*, authorities: Sequence[Authority], year: int) -> Scorecard:
         for period in periods:
             days_by = rules.durations_in(facts3, period, counter)
             row: dict[int | None, rules.Timeliness] = {
-                pk: rules.timeliness(days_by.get(pk, []), goal.get((pk, measure.key))) for pk in ids
+                pk: rules.timeliness(days_by.get(pk, []),
+                                     rules.target_in_force(goal.get((pk, measure.key), []), period.start))
+                for pk in ids
             }
             row[None] = rules.timeliness([d for days in days_by.values() for d in days], None)
             timeliness[measure.key][period.key] = row
     waiting, overdue = _open_work(ids, periods, counter, requests, reviews)
-    return Scorecard(periods, list(authorities), counts, timeliness, waiting, overdue)
+    letters = letterbox(authority_ids=ids, periods=periods, today=today or timezone.localdate())
+    return Scorecard(periods, list(authorities), counts, timeliness, waiting, overdue, letters)
 
 
 def _open_work_facts(ids: list[int], periods: list[Period]) -> tuple[list[tuple], list[tuple]]:
@@ -415,6 +439,22 @@ def _asf_approved_sum(ids: list[int], period: Period) -> dict:
             for r in rows}
 
 
+def _letterbox(field_name: str) -> Any:
+    """A return query for one letterbox count, by authority and family kind (the arrangement's child's orders);
+    an exchange still expected counts as missed when it is overdue on the day the return is built."""
+    def query(ids: list[int], period: Period) -> dict:
+        found = contact_selectors.authority_period_counts(
+            authority_ids=ids, periods={period.key: (period.start, period.end)}, today=timezone.localdate(),
+            group=_kind).get(period.key, {})
+        out = {}
+        for key, counts in found.items():
+            value = getattr(counts, field_name)
+            if value:
+                out[key] = {"value": value, "count": value}
+        return out
+    return query
+
+
 RETURN_QUERIES: dict[str, Any] = {
     ReturnQuery.FAMILIES_REQUESTING: _families_requesting,
     ReturnQuery.ASSESSMENTS_COMPLETED: _assessments_completed,
@@ -422,6 +462,7 @@ RETURN_QUERIES: dict[str, Any] = {
     ReturnQuery.ASF_SUBMITTED: _asf_submitted,
     ReturnQuery.ASF_APPROVED: _asf_approved,
     ReturnQuery.ASF_APPROVED_SUM: _asf_approved_sum,
+    **{ReturnQuery(m.key): _letterbox(m.field) for m in rules.LETTERBOX_MEASURES},
 }
 MONEY_QUERIES = {ReturnQuery.ASF_APPROVED_SUM}
 

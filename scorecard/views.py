@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from core.audit import record_access
 from core.charts import bar_chart
-from core.models import BackgroundJob, JobStatus
+from core.models import AccessAction, BackgroundJob, JobStatus
 from organisations.access import role_required
 from organisations.models import Authority, Role
 
@@ -76,7 +77,10 @@ def _comparison(card: selectors.Scorecard, period_key: str) -> dict[str, Any]:
         {"label": "Reviews overdue at the period's end",
          "cells": [_number(card.overdue[period_key][c]) for c in columns]},
     ]
-    return {"counts": counts, "durations": durations, "open_work": open_work}
+    letterbox = [{"label": m.label, "explain": m.explain,
+                  "cells": [_number(card.letterbox[m.key][period_key][c]) for c in columns]}
+                 for m in rules.LETTERBOX_MEASURES]
+    return {"counts": counts, "durations": durations, "open_work": open_work, "letterbox": letterbox}
 
 
 def _period_links(request_path: str, year: int, quarter: int | None) -> list[dict[str, Any]]:
@@ -93,8 +97,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not authorities:
         raise Http404
     year, quarter = _year_and_quarter(request)
-    card = selectors.scorecard(authorities=authorities, year=year)
+    card = selectors.scorecard(authorities=authorities, year=year, today=timezone.localdate())
     period = rules.period_for(year, quarter)
+    letterbox_charts = [
+        bar_chart(f"{m.label}, {period.label}",
+                  [(a.name, card.letterbox[m.key][period.key][a.pk], _number(card.letterbox[m.key][period.key][a.pk]))
+                   for a in authorities])
+        for m in (rules.LETTERBOX_BY_KEY["letterbox_active"], rules.LETTERBOX_BY_KEY["letterbox_on_time"],
+                  rules.LETTERBOX_BY_KEY["letterbox_missed"])
+    ]
     headline = [
         bar_chart(f"{m.label}, {period.label}",
                   [(a.name, card.counts[m.key][period.key][a.pk], _number(card.counts[m.key][period.key][a.pk]))
@@ -104,7 +115,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     ]
     return render(request, "scorecard/overview.html", {
         "year": year, "quarter": quarter, "period": period, "authorities": authorities,
-        "comparison": _comparison(card, period.key), "charts": headline,
+        "comparison": _comparison(card, period.key), "charts": headline, "letterbox_charts": letterbox_charts,
         "years": year_choices(timezone.localdate()), "quarters": QUARTERS,
         "periods": _period_links(reverse("scorecard:overview"), year, quarter),
         "can_list": selectors.case_authority_ids(request.user),
@@ -123,7 +134,7 @@ def _authority_or_404(request: HttpRequest, code: str) -> Authority:
 def authority_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
     authority = _authority_or_404(request, code)
     year, quarter = _year_and_quarter(request, year)
-    card = selectors.scorecard(authorities=[authority], year=year)
+    card = selectors.scorecard(authorities=[authority], year=year, today=timezone.localdate())
     period = rules.period_for(year, quarter)
     quarters = card.periods[:4]
     pk = authority.pk
@@ -139,6 +150,11 @@ def authority_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
                  _number(card.timeliness[d.key][p.key][pk].median)) for p in quarters]
         trends.append({"key": d.key, "label": f"{d.label}: median working days",
                        "chart": bar_chart(f"{d.label}, median working days by quarter", rows), "rows": rows})
+    for lm in rules.LETTERBOX_MEASURES:
+        rows = [(p.label.split(" (")[0], card.letterbox[lm.key][p.key][pk], _number(card.letterbox[lm.key][p.key][pk]))
+                for p in quarters]
+        trends.append({"key": lm.key, "label": lm.label, "chart": bar_chart(f"{lm.label} by quarter", rows),
+                       "rows": rows})
     may_list = pk in selectors.case_authority_ids(request.user)
     comparison = _comparison(card, period.key)
     for row, measure in zip(comparison["counts"], rules.COUNT_MEASURES, strict=True):
@@ -247,6 +263,8 @@ def return_download(request: HttpRequest, job_id: uuid.UUID) -> FileResponse:
     job = _job_or_404(request, job_id)
     if job.status != JobStatus.SUCCEEDED or not job.result_file:
         raise Http404
+    authority = getattr(request.user, "authority", None) if getattr(request.user, "authority_id", None) else None
+    record_access(user=request.user, obj=job, action=AccessAction.DOWNLOAD, request=request, authority=authority)
     content_type = ("text/csv" if job.result_name.endswith(".csv")
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name,

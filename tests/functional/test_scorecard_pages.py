@@ -5,11 +5,12 @@ three; the board return job and its download; query counts that do not grow."""
 from datetime import date
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import BackgroundJob
+from core.models import AccessAction, AccessLog, BackgroundJob
 from organisations.models import Role
 from scorecard import urls
 from scorecard.models import ReturnDefinitionSet, ReturnField, ReturnQuery
@@ -102,6 +103,15 @@ class TestScoping:
         assert "Kent Council" in page and "Medway Council" in page and "Bexley Council" in page
         assert "Kentish" not in page and "Medwayan" not in page
 
+    def test_the_letterbox_figures_have_a_chart_and_a_table_on_both_pages(self, client, world):  # type: ignore[no-untyped-def]
+        signed_in(client, world["kent_tm"])
+        overview = client.get(reverse("scorecard:overview") + f"?year={YEAR}").content.decode()
+        assert '<caption class="govuk-table__caption govuk-table__caption--m">Letterbox contact</caption>' in overview
+        assert "Letterbox arrangements active, 2025-26" in overview and "Letterbox exchanges missed" in overview
+        kent = client.get(reverse("scorecard:authority_year", args=["kent", YEAR])).content.decode()
+        assert "Letterbox exchanges received late by quarter" in kent
+        assert "/cases/letterbox_" not in kent  # figures of letters: no list of cases behind them
+
     def test_another_authoritys_figures_come_without_links_to_cases(self, client, world):  # type: ignore[no-untyped-def]
         signed_in(client, world["medway_tm"])
         page = client.get(reverse("scorecard:authority_year", args=["kent", YEAR])).content.decode()
@@ -156,6 +166,23 @@ class TestBoardReturn:
         download = client.get(reverse("scorecard:return_download", args=[job.pk]))
         body = b"".join(download.streaming_content).decode()
         assert "Partnership,Total,Families,[c]" in body  # two families: suppressed
+
+    def test_every_download_of_a_return_is_audited(self, client, world):  # type: ignore[no-untyped-def]
+        signed_in(client, world["kent_fo"])
+        url = reverse("scorecard:return_download", args=[world["job"].pk])
+        first = b"".join(client.get(url).streaming_content)
+        second = b"".join(client.get(url).streaming_content)
+        assert first == second and first[:2] == b"PK"
+        logs = AccessLog.objects.filter(user=world["kent_fo"], action=AccessAction.DOWNLOAD,
+                                        object_type=ContentType.objects.get_for_model(BackgroundJob),
+                                        object_id=str(world["job"].pk))
+        assert logs.count() == 2
+        assert logs.first().authority == world["kent"] and logs.first().path == url
+
+    def test_a_refused_download_writes_no_audit_row(self, client, world):  # type: ignore[no-untyped-def]
+        signed_in(client, world["surrey_fo"])
+        assert client.get(reverse("scorecard:return_download", args=[world["job"].pk])).status_code == 404
+        assert not AccessLog.objects.filter(action=AccessAction.DOWNLOAD).exists()
 
     def test_a_quarter_without_definitions_is_refused_with_a_reason(self, client, world):  # type: ignore[no-untyped-def]
         ReturnDefinitionSet.objects.update(valid_from_date=date(2030, 4, 1))

@@ -247,3 +247,41 @@ class TestOutcomes:
         assert found == [{"measure": "SDQ total difficulties", "improved": 1, "same": 0, "worse": 1, "families": 2}]
         medway_commissioner = UserFactory(authority=medway, role=Role.LEAD_COMMISSIONER)
         assert provider_outcomes(user=medway_commissioner, contract=contract, today=date(2026, 1, 1)) == []
+
+
+class TestDatedTargets:
+    def test_each_quarter_is_scored_against_the_target_in_force_on_its_first_day(self, places) -> None:  # type: ignore[no-untyped-def]
+        kent = places["kent"]
+        # Two requests, each assessed 4 working days after receipt: one in Q1, one in Q2.
+        for received, started in ((date(2025, 5, 6), date(2025, 5, 12)), (date(2025, 8, 5), date(2025, 8, 11))):
+            DraftAssessmentFactory(request=request_at(kent, received, stage=RequestStage.ASSESSING),
+                                   started_date=started)
+        TimelinessTarget.objects.create(authority=kent, measure="to_assessment_started", working_days=5)
+        before = selectors.scorecard(authorities=[kent], year=2025)
+        assert before.timeliness["to_assessment_started"]["q1"][kent.pk].within_target == Decimal("100.0")
+        assert before.timeliness["to_assessment_started"]["q2"][kent.pk].within_target == Decimal("100.0")
+        # A tighter target from 1 July 2025 scores Q2 onwards only; Q1 keeps the target it was scored against.
+        TimelinessTarget.objects.create(authority=kent, measure="to_assessment_started", working_days=3,
+                                        effective_from=date(2025, 7, 1))
+        after = selectors.scorecard(authorities=[kent], year=2025)
+        q1, q2 = (after.timeliness["to_assessment_started"][q][kent.pk] for q in ("q1", "q2"))
+        assert (q1.target, q1.within_target) == (5, Decimal("100.0"))
+        assert (q2.target, q2.within_target) == (3, Decimal("0.0"))
+        assert after.timeliness["to_assessment_started"]["year"][kent.pk].target == 5  # the year's first day
+
+    def test_a_target_starting_mid_period_does_not_apply_to_it(self, places) -> None:  # type: ignore[no-untyped-def]
+        kent = places["kent"]
+        TimelinessTarget.objects.create(authority=kent, measure="to_decision", working_days=30,
+                                        effective_from=date(2025, 5, 1))
+        card = selectors.scorecard(authorities=[kent], year=2025)
+        assert card.timeliness["to_decision"]["q1"][kent.pk].target is None
+        assert card.timeliness["to_decision"]["q2"][kent.pk].target == 30
+
+    def test_two_targets_for_one_day_are_refused(self, places) -> None:  # type: ignore[no-untyped-def]
+        from django.db import IntegrityError, transaction
+        kent = places["kent"]
+        TimelinessTarget.objects.create(authority=kent, measure="to_plan", working_days=30,
+                                        effective_from=date(2025, 5, 1))
+        with pytest.raises(IntegrityError), transaction.atomic():
+            TimelinessTarget.objects.create(authority=kent, measure="to_plan", working_days=20,
+                                            effective_from=date(2025, 5, 1))

@@ -202,17 +202,21 @@ def _table() -> ReturnTable:
 
 
 class TestReturnFile:
-    def test_small_numbers_are_suppressed_and_totals_kept(self) -> None:
+    def test_small_numbers_are_suppressed_and_no_total_gives_one_away(self) -> None:
         table = _table()
-        assert authority_cells(table, 0, 1) == [7, "[c]", 0, 9]
+        # Medway's 3 beside the partnership's 12 would be 12 - 9: Kent's 9 goes too, so on Kent's own sheet its
+        # total is hidden as well, and with it hidden Kent's 2 is not 9 - 7 any more.
+        assert authority_cells(table, 0, 1) == [7, "[c]", 0, "[c]"]
         assert authority_cells(table, 0, 2) == ["[c]", 0, 0, "[c]"]
-        assert summary_cells(table, 0) == [9, "[c]", 12]
+        assert summary_cells(table, 0) == ["[c]", "[c]", 12]
 
     def test_a_sum_over_fewer_than_five_applications_is_suppressed(self) -> None:
         table = _table()
-        assert authority_cells(table, 1, 1)[0] == Decimal("9000.00")
         assert authority_cells(table, 1, 2)[0] == "[c]"
-        assert summary_cells(table, 1) == [Decimal("9000.00"), "[c]", Decimal("11500.00")]
+        # Medway's one application beside the partnership's £11,500 would give away its £2,500: Kent's sum goes,
+        # and on Kent's sheet the only figure under its hidden total goes with it.
+        assert summary_cells(table, 1) == ["[c]", "[c]", Decimal("11500.00")]
+        assert authority_cells(table, 1, 1) == ["[c]", Decimal("0.00"), Decimal("0.00"), "[c]"]
 
     def test_xlsx_has_a_summary_a_sheet_per_authority_and_definitions(self) -> None:
         import io
@@ -225,9 +229,125 @@ class TestReturnFile:
         assert done == [1, 2]
         medway = list(book["Medway"].iter_rows(values_only=True))
         assert medway[1] == ("Families", "[c]", 0, 0, "[c]")
+        kent = list(book["Kent"].iter_rows(values_only=True))
+        assert kent[1] == ("Families", 7, "[c]", 0, "[c]")
         assert list(book["Definitions"].iter_rows(values_only=True))[1][:2] == ("Families", "Families who asked")
 
     def test_csv_rows_carry_the_suppression(self) -> None:
         text = build_csv(_table()).decode()
         assert "Q1 2025-26,1,Medway,Adoption,Families,[c]" in text
         assert "Q1 2025-26,1,Partnership,Total,Sums,11500.00" in text
+
+
+class TestSecondarySuppression:
+    @pytest.mark.parametrize(("cells", "total", "hidden", "total_hidden"), [
+        ([7, 2, 0], 9, [True, True, False], False),       # the next smallest above zero goes with the 2
+        ([12, 2, 6], 20, [False, True, True], False),
+        ([2, 3, 9], 14, [True, True, False], False),      # two hidden already: nothing more
+        ([6, 6, 1], 13, [True, False, True], False),      # equals: the first goes
+        ([3, 0, 0], 3, [True, False, False], True),       # the total is 3: hidden by itself
+        ([0, 0, 0], 0, [False, False, False], False),     # zero is shown
+        ([8, 9, 10], 27, [False, False, False], False),
+        ([1, 1, 5], 7, [True, True, True], False),        # two hidden ones: the total less 5 gives both away
+        ([1, 1, 0], 2, [True, True, False], True),        # the total is 2: hidden by itself
+    ])
+    def test_a_row(self, cells: list[int], total: int, hidden: list[bool], total_hidden: bool) -> None:
+        assert rules.protect_row(cells, total) == (hidden, total_hidden)
+
+    def test_a_hidden_total_takes_the_smallest_cell_with_it(self) -> None:
+        assert rules.protect_row([8, 0, 6], 14, total_hidden=True) == ([False, False, True], True)
+
+    def test_one_hidden_cell_and_nothing_else_above_zero_hides_the_total(self) -> None:
+        assert rules.protect_row([9, 0], 9, hide={0}) == ([True, False], True)
+
+    def test_the_table_and_its_summary_agree(self) -> None:
+        protected = rules.protect_table([[7, 2, 0], [3, 0, 0], [0, 0, 0]])
+        assert protected.row_totals == [True, True, False] and not protected.grand_total
+        assert protected.rows == [[False, True, False], [True, False, False], [False, False, False]]
+
+    def test_a_row_alone_with_one_small_number_under_a_shown_total(self) -> None:
+        protected = rules.protect_table([[7, 2, 0], [20, 0, 6]])
+        assert protected.rows[0] == [True, True, False] and not protected.row_totals[0]
+
+
+def _determined(cells: list[int], hidden: list[bool], total: int) -> list[int]:
+    """The hidden cells a reader can work out from the row's shown cells and its (shown) total, knowing only that
+    a hidden cell is at least 1 (zero is always shown): those with exactly one possible value."""
+    rest = total - sum(c for c, h in zip(cells, hidden, strict=True) if not h)
+    k = sum(hidden)
+    found = []
+    for i, h in enumerate(hidden):
+        if not h:
+            continue
+        possible = [v for v in range(1, rest + 1)
+                    if (k == 1 and v == rest) or (k > 1 and rest - v >= k - 1)]
+        if len(possible) == 1:
+            found.append(i)
+    return found
+
+
+_COUNTS = st.one_of(st.integers(0, 4), st.integers(0, 40))
+
+
+@settings(max_examples=400)
+@given(st.lists(st.lists(_COUNTS, min_size=3, max_size=3), min_size=1, max_size=6))
+def test_no_hidden_cell_can_be_worked_out_from_its_row_and_total(rows) -> None:  # type: ignore[no-untyped-def]
+    protected = rules.protect_table(rows)
+    totals = [sum(r) for r in rows]
+    checks = [(row, mask, sum(row), hidden_total)
+              for row, mask, hidden_total in zip(rows, protected.rows, protected.row_totals, strict=True)]
+    checks.append((totals, protected.row_totals, sum(totals), protected.grand_total))
+    for cells, mask, total, total_hidden in checks:
+        for c, h in zip(cells, mask, strict=True):
+            assert h or not rules.is_suppressed(c)  # every small number hidden
+            assert not (h and c == 0)  # zero is never hidden
+        if total_hidden:
+            assert sum(cells) == 0 or any(mask)  # a hidden total is not the sum of shown cells
+        else:
+            assert not rules.is_suppressed(total)
+            assert _determined(list(cells), list(mask), total) == []
+
+
+class TestLetterboxFigures:
+    def test_each_measure_by_authority_and_the_sum(self) -> None:
+        from contact.selectors import PeriodCounts
+
+        counts = {
+            (1, "adoption"): PeriodCounts(active_arrangements=2, due=4, on_time=1, late=1, missed=2, held=1,
+                                          forwarded=1),
+            (1, "other"): PeriodCounts(active_arrangements=1, due=1, on_time=1, late=0, missed=0, held=0,
+                                       forwarded=1),
+            (2, None): PeriodCounts(active_arrangements=1, due=2, on_time=0, late=0, missed=2, held=0, forwarded=0),
+            (9, None): PeriodCounts(active_arrangements=5, due=5, on_time=5, late=0, missed=0, held=0, forwarded=5),
+        }
+        found = rules.letterbox_figures(counts, [1, 2, 3])
+        assert found["letterbox_active"] == {1: 3, 2: 1, 3: 0, None: 4}
+        assert found["letterbox_due"] == {1: 5, 2: 2, 3: 0, None: 7}
+        assert found["letterbox_missed"] == {1: 2, 2: 2, 3: 0, None: 4}
+        assert found["letterbox_forwarded"] == {1: 2, 2: 0, 3: 0, None: 2}
+        assert set(found) == {m.key for m in rules.LETTERBOX_MEASURES}
+
+    def test_nothing_gives_zeros(self) -> None:
+        assert rules.letterbox_figures({}, [1])["letterbox_held"] == {1: 0, None: 0}
+
+
+class TestTargetInForce:
+    HISTORY = [(date(2000, 4, 1), 20), (date(2025, 7, 1), 10), (date(2026, 4, 1), 8)]
+
+    @pytest.mark.parametrize(("on", "expected"), [
+        (date(2025, 4, 1), 20), (date(2025, 6, 30), 20), (date(2025, 7, 1), 10), (date(2026, 3, 31), 10),
+        (date(2026, 4, 1), 8), (date(2030, 1, 1), 8),
+    ])
+    def test_the_latest_on_or_before_the_day(self, on: date, expected: int) -> None:
+        assert rules.target_in_force(self.HISTORY, on) == expected
+        assert rules.target_in_force(list(reversed(self.HISTORY)), on) == expected
+
+    def test_none_before_the_first_or_without_any(self) -> None:
+        assert rules.target_in_force([(date(2025, 7, 1), 10)], date(2025, 4, 1)) is None
+        assert rules.target_in_force([], date(2025, 4, 1)) is None
+
+    @given(st.lists(st.tuples(st.dates(), st.integers(1, 200)), unique_by=lambda t: t[0]), st.dates())
+    def test_a_later_target_never_changes_an_earlier_day(self, history, on) -> None:  # type: ignore[no-untyped-def]
+        before = rules.target_in_force(history, on)
+        later = [(on + timedelta(days=1), 999)] if on < date.max else []
+        assert rules.target_in_force(history + later, on) == before
