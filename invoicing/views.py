@@ -24,7 +24,7 @@ from organisations.scoping import authority_ids_for
 
 from . import rules, selectors
 from .forms import AnswerForm, BankDecideForm, BankDetailsForm, CreditForm, DecideForm, RaiseForm, RunForm
-from .models import BankDetailsStatus, Invoice, InvoiceStatus, PaymentRun, ProviderBankDetails
+from .models import BankDetailsStatus, Invoice, InvoiceStatus, PaymentRun, ProviderBankDetails, RemittanceAdvice
 from .services import bank_details as bank_services
 from .services import invoices as invoice_services
 from .services import runs as run_services
@@ -246,6 +246,30 @@ def run_file(request: HttpRequest, pk: int) -> HttpResponse:
 def advices(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.advices_for(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "invoicing/advices.html", {"page": page})
+
+
+@role_required(*EITHER)
+def advice_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The remittance advice letter (PDF): only to the provider paid and the paying authority's finance; served
+    privately, every opening audited. Provider staff have no notifications pages, so invoicing serves it."""
+    try:
+        advice = selectors.advices_for(user=request.user).select_related("letter").get(pk=pk)
+    except RemittanceAdvice.DoesNotExist as error:
+        raise Http404("No such remittance advice") from error
+    letter = advice.letter
+    if letter is None:
+        raise Http404("No letter for this remittance advice")
+    with letter.pdf.open("rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != letter.content_hash:
+        raise Http404("The stored letter does not match the one issued")
+    record_access(user=request.user, obj=letter, action=AccessAction.DOWNLOAD, request=request, family=advice,
+                  authority=advice.run.authority)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="remittance-advice-{advice.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _providers_for(user: Any) -> Any:

@@ -59,6 +59,7 @@ CASES = {
     "run_detail": (lambda w: reverse("invoicing:run_detail", args=[w.run.pk]), FINANCE, True),
     "run_file": (lambda w: reverse("invoicing:run_file", args=[w.run.pk]), FINANCE, True),
     "advices": (lambda w: reverse("invoicing:advices"), EITHER, False),
+    "advice_letter": (lambda w: reverse("invoicing:advice_letter", args=[w.run.advices.get().pk]), EITHER, True),
     "bank_details": (lambda w: reverse("invoicing:bank_details"), EITHER, False),
     "bank_details_decide": (lambda w: reverse("invoicing:bank_details_decide", args=[w.pending_bank.pk]), FINANCE,
                             False),
@@ -116,6 +117,29 @@ def test_the_pdf_download_is_audited(client, w):
         assert response.status_code == 200 and b"".join(response) == PDF
         assert response["Cache-Control"] == "private, no-store"
         assert AccessLog.objects.filter(user=user, action=AccessAction.DOWNLOAD, object_id=str(w.invoice.pk)).exists()
+
+
+class TestTheRemittanceAdviceLetter:
+    def test_the_provider_opens_it_from_their_advices_page_and_every_opening_is_audited(self, client, w):
+        advice = w.run.advices.get()
+        signed_in(client, w.staff)
+        url = reverse("invoicing:advice_letter", args=[advice.pk])
+        assert url in client.get(reverse("invoicing:advices")).content.decode()
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+            assert response["Cache-Control"] == "private, no-store"
+            assert b"".join(response).startswith(b"%PDF")
+        rows = AccessLog.objects.filter(user=w.staff, action=AccessAction.DOWNLOAD, object_id=str(advice.letter_id))
+        assert rows.count() == 2
+        assert {row.family_key for row in rows} == {f"invoicing.remittanceadvice:{advice.pk}"}
+
+    def test_another_provider_and_another_authority_get_a_404_and_no_audit_row(self, client, w):
+        advice = w.run.advices.get()
+        for user in (w.other_staff, w.medway_fo):
+            signed_in(client, user)
+            assert client.get(reverse("invoicing:advice_letter", args=[advice.pk])).status_code == 404
+            assert not AccessLog.objects.filter(user=user, object_id=str(advice.letter_id)).exists()
 
 
 def test_the_payment_file_download_is_audited_and_the_same_bytes(client, w):

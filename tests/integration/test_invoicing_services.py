@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from core.dates import long_date
+
 from contracts.models import UsageMeasure, UsageRecord
 from core.models import AccessLog
 from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentRun, ProviderBankDetails
@@ -320,6 +322,57 @@ class TestPaymentRuns:
         lines = InvoiceLine.objects.filter(invoice__run_item__run=run)
         assert sum(line.amount.amount for line in lines) == run.total.amount
         assert sum(a.total.amount for a in run.advices.all()) == run.total.amount
+
+
+class TestRemittanceAdviceLetters:
+    def test_each_advice_issues_a_letter_to_its_provider_with_invoices_amounts_run_and_date(self, w):
+        from notifications.models import Letter, LetterKind
+        from tests.integration.test_notifications_letters import pdf_text
+
+        w.bank()
+        w.bank(w.other_provider)
+        invoice = w.approved(number="INV-77", sessions=w.sessions[:2])
+        note = credit_note_raise(invoice=invoice, credit_number="CN-9", credit_date=TODAY,
+                                 credits=[(invoice.lines.first().pk, gbp("25.00"))], pdf_content=PDF, by=w.staff,
+                                 now=NOW)
+        invoice_approve(invoice=note, by=w.fo2, now=NOW)
+        from invoicing.services.invoices import invoice_raise
+
+        other = invoice_raise(provider=w.other_provider, paying_authority=w.kent, invoice_number="O-1",
+                              invoice_date=TODAY, stated_total=RATE, session_ids=[w.other_sessions[0].pk],
+                              pdf_content=PDF, by=w.other_staff, now=NOW)
+        invoice_approve(invoice=other, by=w.fo2, now=NOW)
+        run = payment_run_make(authority=w.kent, due_by=TODAY + timedelta(days=30), payment_date=TODAY, by=w.fo,
+                               now=NOW)
+        advices = {a.provider_id: a for a in run.advices.select_related("letter")}
+        assert Letter.objects.filter(kind=LetterKind.REMITTANCE_ADVICE).count() == 2
+        ours, theirs = advices[w.provider.pk], advices[w.other_provider.pk]
+        assert ours.letter.provider_id == w.provider.pk and ours.letter.authority_id == w.kent.pk
+        assert ours.letter.recipient_name == w.provider.name
+        with ours.letter.pdf.open("rb") as handle:
+            text = pdf_text(handle.read())
+        for words in ["Remittance advice", "Kent", w.provider.name, "£175.00", long_date(TODAY), run.reference,
+                      ours.reference, "INV-77", "£200.00", "CN-9 (credit note)", "-£25.00"]:
+            assert words in text, words
+        assert "O-1" not in text and w.other_provider.name not in text
+        with theirs.letter.pdf.open("rb") as handle:
+            assert "INV-77" not in pdf_text(handle.read())
+
+    def test_a_refused_letter_leaves_no_run(self, w, monkeypatch):
+        from invoicing.services import runs
+        from notifications.recipients import RecipientNotAllowed
+
+        def refuse(**kwargs: Any) -> None:
+            raise RecipientNotAllowed("no")
+
+        w.bank()
+        invoice = w.approved()
+        monkeypatch.setattr(runs, "remittance_letter", refuse)
+        with pytest.raises(RecipientNotAllowed):
+            payment_run_make(authority=w.kent, due_by=invoice.due_date, payment_date=TODAY, by=w.fo, now=NOW)
+        invoice.refresh_from_db()
+        assert invoice.status == InvoiceStatus.APPROVED and not PaymentRun.objects.exists()
+        assert not Transaction.objects.filter(idempotency_key__startswith="invoicing.paymentrun").exists()
 
 
 class TestDownloadsAreAudited:
