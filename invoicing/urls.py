@@ -16,6 +16,7 @@ urlpatterns = [
     path("runs/<int:pk>/payment-file.csv", views.run_file, name="run_file"),
     path("remittance-advices/", views.advices, name="advices"),
     path("remittance-advices/<int:pk>/letter.pdf", views.advice_letter, name="advice_letter"),
+    path("referrals/<int:pk>/terms/", views.terms, name="terms"),
     path("bank-details/", views.bank_details, name="bank_details"),
     path("bank-details/<int:pk>/", views.bank_details_decide, name="bank_details_decide"),
 ]

@@ -16,7 +16,7 @@ from core.dates import long_date
 
 from contracts.models import UsageMeasure, UsageRecord
 from core.models import AccessLog
-from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentRun, ProviderBankDetails
+from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentRun, ProviderBankDetails, ReferralTerms
 from invoicing.services.bank_details import bank_details_approve, bank_details_enter
 from invoicing.services.errors import BadFile, InvalidTransition, InvoicingError, LinesRefused, NotPermitted
 from invoicing.services.invoices import (
@@ -75,7 +75,7 @@ class TestRaising:
         assert re.search(rf"/{invoice.provider_id}-{invoice.pk}(_\w+)?\.pdf$", invoice.pdf.name)  # not the upload's
 
     def test_adds_agreed_extras_within_the_allowance(self, w):
-        referral_terms_set(referral=w.referral, by=w.fo, now=NOW, travel_allowance=gbp("50.00"),
+        referral_terms_set(referral=w.referral, by=w.lc, now=NOW, travel_allowance=gbp("50.00"),
                            report_price=gbp("200.00"))
         invoice = w.raise_(stated_total=gbp("330.00"), extras=[
             Extra(referral_id=w.referral.pk, kind="travel", amount=gbp("30.00")),
@@ -91,7 +91,7 @@ class TestRaising:
         assert "travel is not agreed" in message
 
     def test_refuses_more_sessions_than_agreed(self, w):
-        referral_terms_set(referral=w.referral, by=w.fo, now=NOW, agreed_sessions=2)
+        referral_terms_set(referral=w.referral, by=w.lc, now=NOW, agreed_sessions=2)
         message = refused(LinesRefused, lambda: w.raise_(sessions=w.sessions[:3]))
         assert "3 sessions would be invoiced, more than the 2 agreed" in message
 
@@ -131,7 +131,7 @@ class TestBadInputs:
     def test_negative_zero_or_non_penny_amounts(self, w, amount, words):
         message = refused(InvoicingError, lambda: w.raise_(stated_total=gbp(amount)))
         assert words in message
-        referral_terms_set(referral=w.referral, by=w.fo, now=NOW, travel_allowance=gbp("50.00"))
+        referral_terms_set(referral=w.referral, by=w.lc, now=NOW, travel_allowance=gbp("50.00"))
         message = refused(LinesRefused, lambda: w.raise_(extras=[Extra(referral_id=w.referral.pk, kind="travel",
                                                                        amount=gbp(amount))]))
         assert words in message
@@ -322,6 +322,22 @@ class TestPaymentRuns:
         lines = InvoiceLine.objects.filter(invoice__run_item__run=run)
         assert sum(line.amount.amount for line in lines) == run.total.amount
         assert sum(a.total.amount for a in run.advices.all()) == run.total.amount
+
+
+class TestWhoSetsTerms:
+    @pytest.mark.parametrize("who", ["fo", "raa_fo", "staff"])
+    def test_only_the_lead_commissioner_sets_a_referrals_terms(self, w, who):
+        refused(NotPermitted, lambda: referral_terms_set(referral=w.referral, by=getattr(w, who), now=NOW,
+                                                         agreed_sessions=3))
+        assert not ReferralTerms.objects.exists()
+
+    def test_a_lead_commissioner_of_another_authority_cannot(self, w):
+        refused(NotPermitted, lambda: referral_terms_set(referral=w.referral, by=w.medway_lc, now=NOW,
+                                                         agreed_sessions=3))
+
+    def test_the_partnerships_lead_commissioner_can_with_history(self, w):
+        terms = referral_terms_set(referral=w.referral, by=w.lc, now=NOW, agreed_sessions=3)
+        assert terms.history.get().history_user == w.lc
 
 
 class TestRemittanceAdviceLetters:
