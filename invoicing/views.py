@@ -16,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from commissioning.models import Referral
 from core.audit import record_access
 from core.models import AccessAction
-from commissioning.models import Referral
 from organisations.access import role_required
 from organisations.models import Authority, Provider, Role, Scope
 from organisations.scoping import authority_ids_for

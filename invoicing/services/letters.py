@@ -21,7 +21,8 @@ def remittance_letter(*, advice: RemittanceAdvice, invoices: list[Invoice], by: 
     run = advice.run
     lines = [{
         "invoice": f"{invoice.invoice_number}{' (credit note)' if invoice.is_credit_note else ''}",
-        "description": f"{'Credit note' if invoice.is_credit_note else 'Invoice'} dated {long_date(invoice.invoice_date)}",
+        "description": ("Credit note" if invoice.is_credit_note else "Invoice")
+        + f" dated {long_date(invoice.invoice_date)}",
         "amount": -invoice.total if invoice.is_credit_note else invoice.total,
     } for invoice in sorted(invoices, key=lambda i: (i.invoice_date, i.invoice_number, i.pk))]
     assert sum((line["amount"] for line in lines), zero()) == advice.total

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from core.dates import long_date
-
 from contracts.models import UsageMeasure, UsageRecord
+from core.dates import long_date
 from core.models import AccessLog
 from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentRun, ProviderBankDetails, ReferralTerms
 from invoicing.services.bank_details import bank_details_approve, bank_details_enter
