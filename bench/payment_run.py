@@ -9,7 +9,8 @@ contract, one referral each, one session per line, and approved invoices of --pe
 one finance officer; the run is made by another).
 
     run   payment_run_make over all of them: lock, group per provider, the payment file, one settlement posting per
-          invoice (Dr provider creditors / Cr bank), each invoice moved to paid with its history and event rows.
+          invoice (Dr provider creditors / Cr bank), each invoice moved to paid with its history and event rows
+          (in bulk), and one remittance advice letter (a PDF) per provider, timed apart as well.
     raw   the same number of two-line postings written by a bare psycopg loop (one database transaction each:
           INSERT the transaction, INSERT its two entries, COMMIT), the anchor of bench/ledger_concurrency.py.
 
@@ -162,6 +163,7 @@ def main() -> int:
     from django.db import connection
 
     from invoicing.models import Invoice, InvoiceStatus
+    from invoicing.services import runs
     from invoicing.services.runs import payment_run_make
     from ledger.models import Transaction
 
@@ -178,25 +180,49 @@ def main() -> int:
         queries += 1
         return execute(sql, params, many, context)
 
+    letters = {"seconds": 0.0, "queries": 0, "count": 0}
+    issue = runs.remittance_letter
+
+    def timed_letter(**kwargs: Any) -> Any:  # the remittance letters (WeasyPrint PDFs), timed apart
+        before, started = queries, time.perf_counter()
+        try:
+            return issue(**kwargs)
+        finally:
+            letters["seconds"] += time.perf_counter() - started
+            letters["queries"] += queries - before
+            letters["count"] += 1
+
+    runs.remittance_letter = timed_letter  # type: ignore[assignment]
     with connection.execute_wrapper(count):
         started = time.perf_counter()
         run = payment_run_make(authority=authority, due_by=DAY, payment_date=DAY, by=payer, now=NOW)
         seconds = time.perf_counter() - started
     settled = Transaction.objects.filter(idempotency_key__startswith=f"invoicing.paymentrun:{run.pk}:").count()
     paid = Invoice.objects.filter(paying_authority=authority, status=InvoiceStatus.PAID).count()
-    ok = settled == invoices == paid and run.advices.count() == args.providers
+    ok = (settled == invoices == paid and run.advices.count() == args.providers
+          and run.advices.filter(letter__isnull=False).count() == args.providers == letters["count"])
     run_rate = settled / seconds
+    settling = seconds - letters["seconds"]
+    settle_rate = settled / settling
     raw_rate = raw_postings(settled, authority, tag)
     ratio = run_rate / raw_rate
     print(f"  payment run: {args.lines:,} lines, {invoices:,} invoices, {args.providers} providers: {seconds:.2f}s, "
           f"{queries:,} queries ({queries / invoices:.1f} per invoice), {run_rate:,.0f} settlement postings/s")
-    print(f"  raw posting anchor: {raw_rate:,.0f} postings/s; ratio run/raw {ratio:.2f}x; "
+    print(f"    of which {letters['count']} remittance letters (PDFs): {letters['seconds']:.2f}s, "
+          f"{letters['queries']:,} queries; the run without them: {settling:.2f}s, "
+          f"{(queries - letters['queries']) / invoices:.1f} queries per invoice, {settle_rate:,.0f} postings/s")
+    print(f"  raw posting anchor: {raw_rate:,.0f} postings/s; ratio run/raw {ratio:.2f}x "
+          f"({settle_rate / raw_rate:.2f}x without the letters); "
           f"checks {'passed' if ok else 'FAILED'} (settled {settled}, paid {paid}, total {run.total})")
     if args.json:
         Path(args.json).write_text(json.dumps({"lines": args.lines, "providers": args.providers,
                                                "invoices": invoices, "seconds": seconds, "queries": queries,
                                                "run_postings_per_s": run_rate, "raw_postings_per_s": raw_rate,
-                                               "ratio": ratio, "ok": ok}, indent=1))
+                                               "ratio": ratio, "letters": letters["count"],
+                                               "letter_seconds": letters["seconds"],
+                                               "letter_queries": letters["queries"],
+                                               "ratio_without_letters": settle_rate / raw_rate, "ok": ok},
+                                              indent=1))
     return 0 if ok else 1
 
 

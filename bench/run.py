@@ -369,6 +369,17 @@ def bench_export(rows: int, repeat: int) -> None:
            f"xlsxwriter {anchor['growth_mb']:6.1f} MB", None, "goal < 50 MB", peak_growth_mb=ours["growth_mb"])
 
 
+def bench_payment_run(lines: int, providers: int) -> None:
+    figures = run_script("payment_run.py", ["--lines", str(lines), "--providers", str(providers)])
+    if not figures:
+        return
+    record(f"payment run, {lines:,} invoice lines, {providers} providers",
+           f"{figures['run_postings_per_s']:8,.0f} postings/s",
+           f"raw psycopg {figures['raw_postings_per_s']:6,.0f}/s", figures["ratio"],
+           f"{figures['seconds']:.1f} s, {figures['queries']:,} queries, {figures['letters']} letters",
+           **{key: value for key, value in figures.items() if key != "ratio"})
+
+
 def bench_ledger(workers: int, posts: int) -> None:
     figures = run_script("ledger_concurrency.py", ["--workers", str(workers), "--posts", str(posts)])
     if not figures:
@@ -395,8 +406,10 @@ def main() -> int:
                         help="usage rows exported to xlsx (default: 300,000, or 1,000,000 x fraction at national)")
     parser.add_argument("--export-repeat", type=int, default=2, help="runs of each export method (median kept)")
     parser.add_argument("--ledger-posts", type=int, default=500, help="postings per worker (8 workers)")
+    parser.add_argument("--payment-run-lines", type=int, default=0,
+                        help="invoice lines in the payment run (default: 10,000 across 200 providers, x fraction)")
     parser.add_argument("--only", default="",
-                        help="comma-separated: pages,headroom,apportionment,import,export,ledger,api")
+                        help="comma-separated: pages,headroom,apportionment,import,export,ledger,api,payment_run")
     parser.add_argument("--skip-generate", action="store_true", help="use the dataset already in the database")
     parser.add_argument("--skip-others", action="store_true", help="skip the export and ledger benchmarks")
     args = parser.parse_args()
@@ -451,12 +464,17 @@ def main() -> int:
         connection.close()
         bench_ledger(8, args.ledger_posts)
 
+    def payment_run() -> None:
+        connection.close()
+        lines = args.payment_run_lines or max(1000, round(10_000 * min(args.fraction, 1.0)))
+        bench_payment_run(lines, max(10, round(lines / 50)))
+
     benches = {"pages": lambda: bench_pages(args.repeat), "headroom": lambda: bench_headroom(args.repeat * 10),
                "apportionment": lambda: bench_apportionment(extra), "import": lambda: bench_usage_import(rows),
                "export": export, "ledger": ledger,
                "api": lambda: bench_api_lists(args.repeat, record),
                "scorecard": lambda: bench_scorecard(args.repeat, record),
-               "contact": lambda: bench_contact_lists(args.repeat, record)}
+               "contact": lambda: bench_contact_lists(args.repeat, record), "payment_run": payment_run}
     only = [name for name in args.only.split(",") if name]
     for name, bench in benches.items():
         if (only and name not in only) or (args.skip_others and name in ("export", "ledger")):
@@ -467,7 +485,8 @@ def main() -> int:
             print(f"  FAILED: {type(error).__name__}: {str(error)[:300]}", flush=True)
             RESULTS.append({"name": "failure", "error": f"{type(error).__name__}: {error}"[:1000]})
 
-    anchored = [r for r in RESULTS if r.get("name", "").startswith(("usage export", "ledger postings"))]
+    anchored = [r for r in RESULTS if r.get("name", "").startswith(("usage export", "ledger postings",
+                                                                      "payment run"))]
     if anchored:
         print("against the raw limits, measured in this run on this database:")
         for result in anchored:

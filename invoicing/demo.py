@@ -86,13 +86,13 @@ def _authority(ctx: DemoContext, authority: Authority, approver: User) -> str:
     provider = referral.sent_to
     staff = User.objects.filter(provider=provider, role=Role.PROVIDER_STAFF, is_active=True).order_by("pk").first()
     payer = User.objects.filter(username=f"{authority.short_code}.finance_officer").first()
-    manager = User.objects.filter(username=f"{authority.short_code}.team_manager").first()
-    if staff is None or payer is None or manager is None or provider is None:
+    commissioner = User.objects.filter(role=Role.LEAD_COMMISSIONER, is_active=True).order_by("pk").first()
+    if staff is None or payer is None or commissioner is None or provider is None:
         return "its demo users are missing"
     prefix = f"DEMO-{authority.short_code.upper()}-"
     if Invoice.objects.filter(provider=provider, invoice_number__startswith=prefix).exists():
         return "already seeded"
-    referral_terms_set(referral=referral, by=manager, now=_at(ctx, 20), agreed_sessions=30,
+    referral_terms_set(referral=referral, by=commissioner, now=_at(ctx, 20), agreed_sessions=30,
                        spot_price=_gbp("95.00"), travel_allowance=_gbp("60.00"), report_price=_gbp("250.00"))
     _bank(ctx, provider, staff, payer)
     sessions = _sessions(ctx, referral, staff, len(STATES))

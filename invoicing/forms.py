@@ -79,6 +79,22 @@ class DecideForm(GovukForm):
         return data
 
 
+class TermsForm(GovukForm):
+    agreed_sessions = forms.IntegerField(label="Sessions agreed", required=False, min_value=1, max_value=10_000,
+                                         help_text="Leave empty when the contract or the fund's approval sets them",
+                                         widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                                       "class": "govuk-input--width-4"}),
+                                         error_messages={"invalid": "Enter the sessions agreed as a whole number",
+                                                         "min_value": "The sessions agreed must be at least 1",
+                                                         "max_value": "The sessions agreed must be 10,000 or fewer"})
+    spot_price = PoundsField(label="Agreed price per session", required=False, allow_zero=False,
+                             help_text="For a spot purchase: leave empty when a contract's rate applies")
+    travel_allowance = PoundsField(label="Travel allowance", required=False, allow_zero=False,
+                                   help_text="The most the provider may invoice for travel on this referral")
+    report_price = PoundsField(label="Report price", required=False, allow_zero=False,
+                               help_text="The agreed price of a report, if the provider may invoice one")
+
+
 class AnswerForm(GovukForm):
     message = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
     pdf = forms.FileField(label="A corrected PDF (if any)", required=False, help_text=PDF_HELP)

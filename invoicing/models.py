@@ -382,6 +382,8 @@ class RemittanceAdvice(models.Model):
     reference = models.CharField(max_length=40, unique=True)
     total = MoneyField(**MONEY)
     bank_details = models.ForeignKey(ProviderBankDetails, on_delete=models.PROTECT, related_name="+")
+    letter = models.OneToOneField("notifications.Letter", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", help_text="The remittance advice letter sent to the provider")
 
     objects = RemittanceAdviceQuerySet.as_manager()
 

@@ -66,6 +66,12 @@ def terms_for(referral: Referral) -> ReferralTerms | None:
     return ReferralTerms.objects.filter(referral=referral).first()
 
 
+def referral_for_terms(*, user: Any, pk: int) -> Referral:
+    """A referral in the user's scope, with what its terms page shows (Referral.DoesNotExist otherwise)."""
+    return (Referral.objects.for_user(user).select_related("authority", "service_type", "contract", "provider")
+            .get(pk=pk))
+
+
 def funding_for(referral: Referral) -> FundingInfo:
     from claims.services.invoices import line_remaining  # a read: what the recorded invoices leave of the line
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/payment-file.csv", views.run_file, name="run_file"),
     path("remittance-advices/", views.advices, name="advices"),
+    path("remittance-advices/<int:pk>/letter.pdf", views.advice_letter, name="advice_letter"),
+    path("referrals/<int:pk>/terms/", views.terms, name="terms"),
     path("bank-details/", views.bank_details, name="bank_details"),
     path("bank-details/<int:pk>/", views.bank_details_decide, name="bank_details_decide"),
 ]

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from commissioning.models import Referral
 from core.audit import record_access
 from core.models import AccessAction
 from organisations.access import role_required
@@ -23,16 +24,18 @@ from organisations.models import Authority, Provider, Role, Scope
 from organisations.scoping import authority_ids_for
 
 from . import rules, selectors
-from .forms import AnswerForm, BankDecideForm, BankDetailsForm, CreditForm, DecideForm, RaiseForm, RunForm
-from .models import BankDetailsStatus, Invoice, InvoiceStatus, PaymentRun, ProviderBankDetails
+from .forms import AnswerForm, BankDecideForm, BankDetailsForm, CreditForm, DecideForm, RaiseForm, RunForm, TermsForm
+from .models import BankDetailsStatus, Invoice, InvoiceStatus, PaymentRun, ProviderBankDetails, RemittanceAdvice
 from .services import bank_details as bank_services
 from .services import invoices as invoice_services
 from .services import runs as run_services
+from .services import terms as terms_services
 from .services.errors import InvoicingError, LinesRefused
 
 PROVIDER = (Role.PROVIDER_STAFF,)
 FINANCE = (Role.FINANCE_OFFICER,)
 EITHER = (Role.PROVIDER_STAFF, Role.FINANCE_OFFICER)
+TERMS_SETTERS = (Role.LEAD_COMMISSIONER,)  # as services._common.TERMS_SETTERS (decision 0015)
 
 
 def _invoice(request: HttpRequest, pk: int) -> Invoice:
@@ -246,6 +249,57 @@ def run_file(request: HttpRequest, pk: int) -> HttpResponse:
 def advices(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.advices_for(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "invoicing/advices.html", {"page": page})
+
+
+@role_required(*TERMS_SETTERS)
+@require_http_methods(["GET", "POST"])
+def terms(request: HttpRequest, pk: int) -> HttpResponse:
+    """A referral's invoicing terms, set by the lead commissioner (decision 0015); another authority's referral is
+    a 404."""
+    try:
+        referral = selectors.referral_for_terms(user=request.user, pk=pk)
+    except Referral.DoesNotExist as error:
+        raise Http404("No such referral") from error
+    current = selectors.terms_for(referral)
+    initial = {} if current is None else {
+        "agreed_sessions": current.agreed_sessions,
+        **{name: f"{getattr(current, name).amount:.2f}" for name in ("spot_price", "travel_allowance", "report_price")
+           if getattr(current, name) is not None}}
+    form = TermsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            terms_services.referral_terms_set(referral=referral, by=request.user, now=timezone.now(),
+                                              **form.cleaned_data)
+        except InvoicingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The invoicing terms of {referral.reference} are saved.")
+            return redirect("commissioning:detail", pk=referral.pk)
+    return render(request, "invoicing/terms.html", {"form": form, "referral": referral, "current": current})
+
+
+@role_required(*EITHER)
+def advice_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The remittance advice letter (PDF): only to the provider paid and the paying authority's finance; served
+    privately, every opening audited. Provider staff have no notifications pages, so invoicing serves it."""
+    try:
+        advice = selectors.advices_for(user=request.user).select_related("letter").get(pk=pk)
+    except RemittanceAdvice.DoesNotExist as error:
+        raise Http404("No such remittance advice") from error
+    letter = advice.letter
+    if letter is None:
+        raise Http404("No letter for this remittance advice")
+    with letter.pdf.open("rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != letter.content_hash:
+        raise Http404("The stored letter does not match the one issued")
+    record_access(user=request.user, obj=letter, action=AccessAction.DOWNLOAD, request=request, family=advice,
+                  authority=advice.run.authority)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="remittance-advice-{advice.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _providers_for(user: Any) -> Any:

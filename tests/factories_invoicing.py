@@ -52,6 +52,8 @@ class World:
     sessions: list
     medway_sessions: list
     other_sessions: list
+    lc: Any = None  # the partnership's lead commissioner: sets referrals' invoicing terms
+    medway_lc: Any = None
 
     def raise_(self, *, number: str = "INV-1", sessions: list | None = None, by: Any = None, **kwargs: Any) -> Any:
         chosen = self.sessions[:1] if sessions is None else sessions
@@ -107,4 +109,6 @@ def world() -> World:
         contract=contract, referral=referral, medway_referral=medway_referral,
         sessions=_sessions(referral, staff, 4), medway_sessions=_sessions(medway_referral, staff, 2),
         other_sessions=_sessions(other_referral, other_staff, 1),
+        lc=PartnershipUserFactory(username="raa.lc", role=Role.LEAD_COMMISSIONER, partnership=partnership),
+        medway_lc=UserFactory(username="medway.lc", role=Role.LEAD_COMMISSIONER, authority=medway),
     )

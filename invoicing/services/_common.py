@@ -17,8 +17,11 @@ from .errors import NotPermitted
 
 FINANCE = (Role.FINANCE_OFFICER,)
 PROVIDER = (Role.PROVIDER_STAFF,)
-#: Who may set the invoicing terms of a referral: the people who commission it.
-TERMS_SETTERS = (Role.LEAD_COMMISSIONER, Role.TEAM_MANAGER, Role.FINANCE_OFFICER)
+#: Who may set the invoicing terms of a referral: the lead commissioner, who agrees the commercial terms with the
+#: provider (DOMAIN 3, JOURNEYS "Aisha"). Not finance: the finance officer checks invoices against these terms and
+#: approves them, so setting them too would let one person write the yardstick and pass invoices against it
+#: (decision 0015). Not the team manager: they approve the casework and spot purchases, not prices.
+TERMS_SETTERS = (Role.LEAD_COMMISSIONER,)
 
 
 def require_role(by: Any, roles: Iterable[str], what: str) -> None:

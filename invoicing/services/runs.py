@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.money import format_gbp, zero
 from ledger.models import AccountCode
@@ -27,6 +28,7 @@ from ..models import (
     BankDetailsStatus,
     Funding,
     Invoice,
+    InvoiceEvent,
     InvoiceLine,
     InvoiceStatus,
     PaymentRun,
@@ -34,8 +36,9 @@ from ..models import (
     ProviderBankDetails,
     RemittanceAdvice,
 )
-from ._common import log, require_finance_of
+from ._common import require_finance_of
 from .errors import InvoicingError, NothingToPay, NotPermitted
+from .letters import remittance_letter
 
 
 @transaction.atomic
@@ -91,16 +94,62 @@ def payment_run_make(*, authority: Any, due_by: date, payment_date: date, by: An
                      total=total, bacs_csv=csv, made_by=by, made_at=now)  # type: ignore[misc]
     run._history_user = by  # type: ignore[attr-defined]
     run.save()
-    drawn = _drawn_on_claims([i.pk for i in invoices])
-    accounts: dict[str, Any] = {code: account_for(authority=authority, code=code)
-                for code in (AccountCode.BANK, AccountCode.PROVIDER_CREDITORS)}
-    for pk in order:
-        advice = RemittanceAdvice.objects.create(run=run, provider_id=pk, reference=advice_refs[pk],
-                                                 total=payable[pk], bank_details=bank[pk])  # type: ignore[misc]
-        for invoice in per_provider[pk]:
-            _settle(invoice, run=run, advice=advice, drawn=drawn.get(invoice.pk, []), accounts=accounts, by=by,
-                    now=now)
+    advices = RemittanceAdvice.objects.bulk_create([
+        RemittanceAdvice(run=run, provider_id=pk, reference=advice_refs[pk], total=payable[pk],
+                         bank_details=bank[pk]) for pk in order])  # type: ignore[misc]
+    advice_of = {advice.provider_id: advice for advice in advices}
+    ordered = [invoice for pk in order for invoice in per_provider[pk]]
+    _settle_all(ordered, run=run, advice_of=advice_of, by=by, now=now)
+    for advice in advices:
+        advice.run = run
+        advice.provider = per_provider[advice.provider_id][0].provider
+        remittance_letter(advice=advice, invoices=per_provider[advice.provider_id], by=by, now=now)
     return run
+
+
+def _settle_all(invoices: list[Invoice], *, run: PaymentRun, advice_of: dict[int, RemittanceAdvice], by: Any,
+                now: datetime) -> None:
+    """Settle every invoice of the run in a few statements: the items, the invoices moved to paid (through the
+    transition, then one bulk update with their history), the event rows with theirs; then one settlement posting
+    per invoice (idempotent per run and invoice) and the ASF draws through claims."""
+    from claims.services.errors import ClaimsError
+    from claims.services.invoices import invoice_pay
+
+    signed = {i.pk: -i.total if i.is_credit_note else i.total for i in invoices}
+    PaymentRunItem.objects.bulk_create([
+        PaymentRunItem(run=run, advice=advice_of[i.provider_id], invoice=i, amount=signed[i.pk])  # type: ignore[misc]
+        for i in invoices])
+    before = {i.pk: i.status for i in invoices}
+    for invoice in invoices:
+        invoice.pay()
+        invoice.paid_date = run.payment_date
+        invoice.remittance_reference = advice_of[invoice.provider_id].reference
+    bulk_update_with_history(invoices, Invoice, ["status", "paid_date", "remittance_reference"], default_user=by,
+                             default_date=now, batch_size=1000)
+    bulk_create_with_history([
+        InvoiceEvent(invoice=i, from_status=before[i.pk], to_status=i.status, by=by, at=now,
+                     message=f"Paid in {run.reference} ({format_gbp(signed[i.pk])}), "
+                             f"remittance {i.remittance_reference}") for i in invoices],
+        InvoiceEvent, default_user=by, default_date=now, batch_size=1000)
+    drawn = _drawn_on_claims([i.pk for i in invoices])
+    accounts: dict[str, Any] = {code: account_for(authority=run.authority, code=code)
+                                for code in (AccountCode.BANK, AccountCode.PROVIDER_CREDITORS)}
+    for invoice in invoices:
+        draws = drawn.get(invoice.pk, [])
+        for claims_invoice in draws:
+            try:
+                invoice_pay(invoice=claims_invoice, paid_date=run.payment_date, by=by, now=now)
+            except ClaimsError as error:
+                raise InvoicingError(f"{invoice}: {error}") from error
+        own = invoice.total - sum((d.amount for d in draws), zero())
+        if own.amount == 0:
+            continue
+        sign = -1 if invoice.is_credit_note else 1
+        post(lines=[(accounts[AccountCode.PROVIDER_CREDITORS], own * sign),
+                    (accounts[AccountCode.BANK], own * -sign)],
+             memo=f"{run.reference}: {invoice.provider.name} {invoice}"[:255],
+             idempotency_key=f"invoicing.paymentrun:{run.pk}:invoice:{invoice.pk}",
+             transaction_date=run.payment_date, by=by, source=invoice, now=now, for_authority=run.authority)
 
 
 def _drawn_on_claims(invoice_ids: list[int]) -> dict[int, list[Any]]:
@@ -112,33 +161,3 @@ def _drawn_on_claims(invoice_ids: list[int]) -> dict[int, list[Any]]:
         assert line.claims_invoice is not None
         out[line.invoice_id][line.claims_invoice.pk] = line.claims_invoice
     return {pk: [found[k] for k in sorted(found)] for pk, found in out.items()}
-
-
-def _settle(invoice: Invoice, *, run: PaymentRun, advice: RemittanceAdvice, drawn: list[Any],
-            accounts: dict[str, Any], by: Any, now: datetime) -> None:
-    from claims.services.errors import ClaimsError
-    from claims.services.invoices import invoice_pay
-
-    signed = -invoice.total if invoice.is_credit_note else invoice.total
-    PaymentRunItem.objects.create(run=run, advice=advice, invoice=invoice, amount=signed)  # type: ignore[misc]
-    before = invoice.status
-    invoice.pay()
-    invoice.paid_date = run.payment_date
-    invoice.remittance_reference = advice.reference
-    invoice._history_user = by  # type: ignore[attr-defined]
-    invoice.save(update_fields=["status", "paid_date", "remittance_reference"])
-    log(invoice, before=before, by=by, now=now,
-        message=f"Paid in {run.reference} ({format_gbp(signed)}), remittance {advice.reference}")
-    own = invoice.total - sum((d.amount for d in drawn), zero())
-    for claims_invoice in drawn:
-        try:
-            invoice_pay(invoice=claims_invoice, paid_date=run.payment_date, by=by, now=now)
-        except ClaimsError as error:
-            raise InvoicingError(f"{invoice}: {error}") from error
-    if own.amount == 0:
-        return
-    sign = -1 if invoice.is_credit_note else 1
-    post(lines=[(accounts[AccountCode.PROVIDER_CREDITORS], own * sign), (accounts[AccountCode.BANK], own * -sign)],
-         memo=f"{run.reference}: {invoice.provider.name} {invoice}"[:255],
-         idempotency_key=f"invoicing.paymentrun:{run.pk}:invoice:{invoice.pk}", transaction_date=run.payment_date,
-         by=by, source=invoice, now=now, for_authority=run.authority)

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import AccessAction, AccessLog
-from invoicing.models import Invoice, InvoiceStatus, PaymentRun
+from invoicing.models import Invoice, InvoiceStatus, PaymentRun, ReferralTerms
 from invoicing.services.bank_details import bank_details_enter
 from invoicing.services.invoices import invoice_query
 from invoicing.services.runs import payment_run_make
@@ -59,7 +59,9 @@ CASES = {
     "run_detail": (lambda w: reverse("invoicing:run_detail", args=[w.run.pk]), FINANCE, True),
     "run_file": (lambda w: reverse("invoicing:run_file", args=[w.run.pk]), FINANCE, True),
     "advices": (lambda w: reverse("invoicing:advices"), EITHER, False),
+    "advice_letter": (lambda w: reverse("invoicing:advice_letter", args=[w.run.advices.get().pk]), EITHER, True),
     "bank_details": (lambda w: reverse("invoicing:bank_details"), EITHER, False),
+    "terms": (lambda w: reverse("invoicing:terms", args=[w.referral.pk]), {Role.LEAD_COMMISSIONER}, True),
     "bank_details_decide": (lambda w: reverse("invoicing:bank_details_decide", args=[w.pending_bank.pk]), FINANCE,
                             False),
 }
@@ -116,6 +118,78 @@ def test_the_pdf_download_is_audited(client, w):
         assert response.status_code == 200 and b"".join(response) == PDF
         assert response["Cache-Control"] == "private, no-store"
         assert AccessLog.objects.filter(user=user, action=AccessAction.DOWNLOAD, object_id=str(w.invoice.pk)).exists()
+
+
+class TestTheRemittanceAdviceLetter:
+    def test_the_provider_opens_it_from_their_advices_page_and_every_opening_is_audited(self, client, w):
+        advice = w.run.advices.get()
+        signed_in(client, w.staff)
+        url = reverse("invoicing:advice_letter", args=[advice.pk])
+        assert url in client.get(reverse("invoicing:advices")).content.decode()
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+            assert response["Cache-Control"] == "private, no-store"
+            assert b"".join(response).startswith(b"%PDF")
+        rows = AccessLog.objects.filter(user=w.staff, action=AccessAction.DOWNLOAD, object_id=str(advice.letter_id))
+        assert rows.count() == 2
+        assert {row.family_key for row in rows} == {f"invoicing.remittanceadvice:{advice.pk}"}
+
+    def test_another_provider_and_another_authority_get_a_404_and_no_audit_row(self, client, w):
+        advice = w.run.advices.get()
+        for user in (w.other_staff, w.medway_fo):
+            signed_in(client, user)
+            assert client.get(reverse("invoicing:advice_letter", args=[advice.pk])).status_code == 404
+            assert not AccessLog.objects.filter(user=user, object_id=str(advice.letter_id)).exists()
+
+
+class TestTheTermsPage:
+    def _post(self, client, w, **changes: str):  # type: ignore[no-untyped-def]
+        data = {"agreed_sessions": "12", "spot_price": "95.00", "travel_allowance": "£60", "report_price": "",
+                **changes}
+        return client.post(reverse("invoicing:terms", args=[w.referral.pk]), data)
+
+    def test_the_lead_commissioner_reaches_it_from_the_referral_and_saves_the_terms(self, client, w):
+        signed_in(client, w.lc)
+        url = reverse("invoicing:terms", args=[w.referral.pk])
+        assert url in client.get(reverse("commissioning:detail", args=[w.referral.pk])).content.decode()
+        response = self._post(client, w)
+        assert response.status_code == 302
+        terms = ReferralTerms.objects.get(referral=w.referral)
+        assert terms.agreed_sessions == 12 and str(terms.spot_price.amount) == "95.00"
+        assert str(terms.travel_allowance.amount) == "60.00" and terms.report_price is None
+        assert terms.set_by == w.lc
+        page = client.get(url).content.decode()
+        assert 'value="95.00"' in page and 'value="12"' in page and "Last set by" in page
+
+    def test_others_see_no_link_on_the_referral(self, client, w):
+        signed_in(client, UserFactory(role=Role.TEAM_MANAGER, authority=w.kent))
+        page = client.get(reverse("commissioning:detail", args=[w.referral.pk])).content.decode()
+        assert reverse("invoicing:terms", args=[w.referral.pk]) not in page
+
+    @pytest.mark.parametrize(("changes", "words"), [
+        ({"agreed_sessions": "0"}, "The sessions agreed must be at least 1"),
+        ({"agreed_sessions": "two"}, "Enter the sessions agreed as a whole number"),
+        ({"spot_price": "-5"}, "price"),
+        ({"travel_allowance": "12.345"}, "Travel allowance"),
+    ])
+    def test_bad_input_gets_the_error_summary_and_writes_nothing(self, client, w, changes, words):
+        signed_in(client, w.lc)
+        response = self._post(client, w, **changes)
+        page = response.content.decode()
+        assert response.status_code == 200 and "govuk-error-summary" in page and words in page
+        assert not ReferralTerms.objects.exists()
+
+    def test_a_medway_lead_commissioner_gets_a_404_and_writes_nothing(self, client, w):
+        signed_in(client, w.medway_lc)
+        assert self._post(client, w).status_code == 404
+        assert not ReferralTerms.objects.exists()
+
+    def test_a_finance_officer_is_refused_and_writes_nothing(self, client, w):
+        for user in (w.fo, w.raa_fo):
+            signed_in(client, user)
+            assert self._post(client, w).status_code == 403
+        assert not ReferralTerms.objects.exists()
 
 
 def test_the_payment_file_download_is_audited_and_the_same_bytes(client, w):

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from contracts.models import UsageMeasure, UsageRecord
+from core.dates import long_date
 from core.models import AccessLog
-from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentRun, ProviderBankDetails
+from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentRun, ProviderBankDetails, ReferralTerms
 from invoicing.services.bank_details import bank_details_approve, bank_details_enter
 from invoicing.services.errors import BadFile, InvalidTransition, InvoicingError, LinesRefused, NotPermitted
 from invoicing.services.invoices import (
@@ -73,7 +74,7 @@ class TestRaising:
         assert re.search(rf"/{invoice.provider_id}-{invoice.pk}(_\w+)?\.pdf$", invoice.pdf.name)  # not the upload's
 
     def test_adds_agreed_extras_within_the_allowance(self, w):
-        referral_terms_set(referral=w.referral, by=w.fo, now=NOW, travel_allowance=gbp("50.00"),
+        referral_terms_set(referral=w.referral, by=w.lc, now=NOW, travel_allowance=gbp("50.00"),
                            report_price=gbp("200.00"))
         invoice = w.raise_(stated_total=gbp("330.00"), extras=[
             Extra(referral_id=w.referral.pk, kind="travel", amount=gbp("30.00")),
@@ -89,7 +90,7 @@ class TestRaising:
         assert "travel is not agreed" in message
 
     def test_refuses_more_sessions_than_agreed(self, w):
-        referral_terms_set(referral=w.referral, by=w.fo, now=NOW, agreed_sessions=2)
+        referral_terms_set(referral=w.referral, by=w.lc, now=NOW, agreed_sessions=2)
         message = refused(LinesRefused, lambda: w.raise_(sessions=w.sessions[:3]))
         assert "3 sessions would be invoiced, more than the 2 agreed" in message
 
@@ -129,7 +130,7 @@ class TestBadInputs:
     def test_negative_zero_or_non_penny_amounts(self, w, amount, words):
         message = refused(InvoicingError, lambda: w.raise_(stated_total=gbp(amount)))
         assert words in message
-        referral_terms_set(referral=w.referral, by=w.fo, now=NOW, travel_allowance=gbp("50.00"))
+        referral_terms_set(referral=w.referral, by=w.lc, now=NOW, travel_allowance=gbp("50.00"))
         message = refused(LinesRefused, lambda: w.raise_(extras=[Extra(referral_id=w.referral.pk, kind="travel",
                                                                        amount=gbp(amount))]))
         assert words in message
@@ -320,6 +321,73 @@ class TestPaymentRuns:
         lines = InvoiceLine.objects.filter(invoice__run_item__run=run)
         assert sum(line.amount.amount for line in lines) == run.total.amount
         assert sum(a.total.amount for a in run.advices.all()) == run.total.amount
+
+
+class TestWhoSetsTerms:
+    @pytest.mark.parametrize("who", ["fo", "raa_fo", "staff"])
+    def test_only_the_lead_commissioner_sets_a_referrals_terms(self, w, who):
+        refused(NotPermitted, lambda: referral_terms_set(referral=w.referral, by=getattr(w, who), now=NOW,
+                                                         agreed_sessions=3))
+        assert not ReferralTerms.objects.exists()
+
+    def test_a_lead_commissioner_of_another_authority_cannot(self, w):
+        refused(NotPermitted, lambda: referral_terms_set(referral=w.referral, by=w.medway_lc, now=NOW,
+                                                         agreed_sessions=3))
+
+    def test_the_partnerships_lead_commissioner_can_with_history(self, w):
+        terms = referral_terms_set(referral=w.referral, by=w.lc, now=NOW, agreed_sessions=3)
+        assert terms.history.get().history_user == w.lc
+
+
+class TestRemittanceAdviceLetters:
+    def test_each_advice_issues_a_letter_to_its_provider_with_invoices_amounts_run_and_date(self, w):
+        from notifications.models import Letter, LetterKind
+        from tests.integration.test_notifications_letters import pdf_text
+
+        w.bank()
+        w.bank(w.other_provider)
+        invoice = w.approved(number="INV-77", sessions=w.sessions[:2])
+        note = credit_note_raise(invoice=invoice, credit_number="CN-9", credit_date=TODAY,
+                                 credits=[(invoice.lines.first().pk, gbp("25.00"))], pdf_content=PDF, by=w.staff,
+                                 now=NOW)
+        invoice_approve(invoice=note, by=w.fo2, now=NOW)
+        from invoicing.services.invoices import invoice_raise
+
+        other = invoice_raise(provider=w.other_provider, paying_authority=w.kent, invoice_number="O-1",
+                              invoice_date=TODAY, stated_total=RATE, session_ids=[w.other_sessions[0].pk],
+                              pdf_content=PDF, by=w.other_staff, now=NOW)
+        invoice_approve(invoice=other, by=w.fo2, now=NOW)
+        run = payment_run_make(authority=w.kent, due_by=TODAY + timedelta(days=30), payment_date=TODAY, by=w.fo,
+                               now=NOW)
+        advices = {a.provider_id: a for a in run.advices.select_related("letter")}
+        assert Letter.objects.filter(kind=LetterKind.REMITTANCE_ADVICE).count() == 2
+        ours, theirs = advices[w.provider.pk], advices[w.other_provider.pk]
+        assert ours.letter.provider_id == w.provider.pk and ours.letter.authority_id == w.kent.pk
+        assert ours.letter.recipient_name == w.provider.name
+        with ours.letter.pdf.open("rb") as handle:
+            text = pdf_text(handle.read())
+        for words in ["Remittance advice", "Kent", w.provider.name, "£175.00", long_date(TODAY), run.reference,
+                      ours.reference, "INV-77", "£200.00", "CN-9 (credit note)", "-£25.00"]:
+            assert words in text, words
+        assert "O-1" not in text and w.other_provider.name not in text
+        with theirs.letter.pdf.open("rb") as handle:
+            assert "INV-77" not in pdf_text(handle.read())
+
+    def test_a_refused_letter_leaves_no_run(self, w, monkeypatch):
+        from invoicing.services import runs
+        from notifications.recipients import RecipientNotAllowed
+
+        def refuse(**kwargs: Any) -> None:
+            raise RecipientNotAllowed("no")
+
+        w.bank()
+        invoice = w.approved()
+        monkeypatch.setattr(runs, "remittance_letter", refuse)
+        with pytest.raises(RecipientNotAllowed):
+            payment_run_make(authority=w.kent, due_by=invoice.due_date, payment_date=TODAY, by=w.fo, now=NOW)
+        invoice.refresh_from_db()
+        assert invoice.status == InvoiceStatus.APPROVED and not PaymentRun.objects.exists()
+        assert not Transaction.objects.filter(idempotency_key__startswith="invoicing.paymentrun").exists()
 
 
 class TestDownloadsAreAudited:
