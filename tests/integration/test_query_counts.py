@@ -311,7 +311,7 @@ _FORMS = [
     "contracts:run_recharge", "contracts:status", "contracts:usage_import", "claims:action", "claims:create",
     "claims:edit", "claims:invoice_add", "claims:invoice_approve", "claims:invoice_pay", "claims:line_add",
     "claims:line_remove", "claims:remittance_import", "contact:arrangement_new", "contact:arrangement_action",
-    "contact:exchange_action", "contact:task_done",
+    "contact:exchange_action", "contact:task_done", "contact:arrangement_terms",
 ]
 
 #: Forms and actions (a form of fixed size, or a POST), and downloads of one file or job: not lists of rows.
