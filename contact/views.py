@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import record_access
 from core.charts import bar_chart
+from core.downloads import private_response, stored_bytes
 from core.models import AccessAction
 from organisations.access import role_required
 from organisations.models import Role, Scope
@@ -301,15 +302,11 @@ def exchange_scan(request: HttpRequest, pk: int, copy: str) -> HttpResponse:
                            else (exchange.redacted_scan, exchange.redacted_scan_type))
     if copy not in ("original", "redacted") or not field:
         raise Http404("No such scan")
-    with field.open("rb") as handle:
-        content = handle.read()
+    content = stored_bytes(field)
     _audit(request, exchange, AccessAction.DOWNLOAD)
-    response = HttpResponse(content, content_type=content_type or "application/octet-stream")
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(content_type, "bin")
-    response["Content-Disposition"] = f'inline; filename="{exchange.arrangement.reference}-{copy}.{extension}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_response(content, content_type=content_type or "application/octet-stream", inline=True,
+                            filename=f"{exchange.arrangement.reference}-{copy}.{extension}")
 
 
 @require_POST

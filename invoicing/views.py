@@ -6,7 +6,6 @@ download is audited."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from commissioning.models import Referral
 from core.audit import record_access
+from core.downloads import private_response, stored_bytes
 from core.models import AccessAction
 from organisations.access import role_required
 from organisations.models import Authority, Provider, Role, Scope
@@ -176,17 +176,10 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     if not invoice.pdf:
         raise Http404("No PDF")
-    with invoice.pdf.open("rb") as handle:
-        content = handle.read()
-    if hashlib.sha256(content).hexdigest() != invoice.pdf_sha256:
-        raise Http404("The stored file does not match the one uploaded")
+    content = stored_bytes(invoice.pdf, sha256=invoice.pdf_sha256, label=f"The PDF of invoice {invoice}")
     record_access(user=request.user, obj=invoice, action=AccessAction.DOWNLOAD, request=request,
                   authority=invoice.paying_authority)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_response(content, content_type="application/pdf", filename=f"invoice-{invoice.pk}.pdf")
 
 
 @role_required(*FINANCE)
@@ -239,10 +232,8 @@ def run_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The payment file, the same bytes every time; every download audited."""
     run = _run(request, pk)
     record_access(user=request.user, obj=run, action=AccessAction.DOWNLOAD, request=request, authority=run.authority)
-    response = HttpResponse(run.bacs_csv.encode(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{run.reference}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_response(run.bacs_csv.encode(), content_type="text/csv; charset=utf-8",
+                            filename=f"{run.reference}.csv")
 
 
 @role_required(*EITHER)
@@ -289,17 +280,11 @@ def advice_letter(request: HttpRequest, pk: int) -> HttpResponse:
     letter = advice.letter
     if letter is None:
         raise Http404("No letter for this remittance advice")
-    with letter.pdf.open("rb") as handle:
-        content = handle.read()
-    if hashlib.sha256(content).hexdigest() != letter.content_hash:
-        raise Http404("The stored letter does not match the one issued")
+    content = stored_bytes(letter.pdf, sha256=letter.content_hash, label=f"Letter {letter.reference}")
     record_access(user=request.user, obj=letter, action=AccessAction.DOWNLOAD, request=request, family=advice,
                   authority=advice.run.authority)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="remittance-advice-{advice.reference}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_response(content, content_type="application/pdf", inline=True,
+                            filename=f"remittance-advice-{advice.reference}.pdf")
 
 
 def _providers_for(user: Any) -> Any:

@@ -3,7 +3,6 @@ have been), and the endpoint for GOV.UK Notify's delivery receipts (its bearer t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 
@@ -17,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.audit import record_access
+from core.downloads import private_response, stored_bytes
 from core.models import AccessAction
 from organisations.access import role_required
 from organisations.models import Role
@@ -30,23 +30,13 @@ LETTER_READERS: tuple[str, ...] = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.A
 OUTBOX_READERS: tuple[str, ...] = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.AUDITOR, Role.ADMINISTRATOR)
 
 
-class LetterAltered(Exception):
-    """The stored file no longer matches the hash recorded when the letter was issued."""
-
-
 @role_required(*LETTER_READERS)
 def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     letter = get_object_or_404(Letter.objects.for_user(request.user).select_related("household", "authority"), pk=pk)
-    with letter.pdf.open("rb") as handle:
-        content = handle.read()
-    if hashlib.sha256(content).hexdigest() != letter.content_hash:
-        raise LetterAltered(f"Letter {letter.reference}: the stored file does not match its hash")
+    content = stored_bytes(letter.pdf, sha256=letter.content_hash, label=f"Letter {letter.reference}")
     record_access(user=request.user, obj=letter, action=AccessAction.DOWNLOAD, request=request,
                   family=letter.household or letter, authority=letter.authority)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{letter.reference}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_response(content, content_type="application/pdf", filename=f"{letter.reference}.pdf", inline=True)
 
 
 @role_required(*OUTBOX_READERS)
