@@ -4,7 +4,8 @@ macros (`vbaProject.bin`, a macro-enabled content type); an .xls, .xlsm or any o
 it is called. The package's XML manifest is parsed with defusedxml (no entity expansion, no external entities).
 
 `validate_spreadsheet_upload` is a Django form-field validator; `check_spreadsheet(name=, content=)` is the same
-check on bytes for imports that do not come through a form."""
+check on bytes for imports that do not come through a form. `sniff` tells a PDF, JPEG or PNG by its first bytes, for
+the apps that take documents and scans (invoice PDFs, letterbox scans)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,19 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc and other OLE2 com
 ZIP_MAGIC = b"PK\x03\x04"
 MACRO_MARKERS = ("vbaproject.bin", "macroenabled", "vbadata", "activex")
 XLSX_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+#: What a document or image is, by its first bytes (never by its name): content type -> (signature, extension).
+SIGNATURES = {
+    "application/pdf": (b"%PDF-", ".pdf"),
+    "image/jpeg": (b"\xff\xd8\xff", ".jpg"),
+    "image/png": (b"\x89PNG\r\n\x1a\n", ".png"),
+}
+
+
+def sniff(content: bytes, allowed: tuple[str, ...] = tuple(SIGNATURES)) -> str | None:
+    """The content type, among `allowed`, whose signature `content` starts with; None when it is none of them."""
+    return next((kind for kind in allowed if content.startswith(SIGNATURES[kind][0])), None)
 
 
 class UploadRejected(ValidationError):

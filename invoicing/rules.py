@@ -14,13 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from moneyed import Money
 
 from core.money import GBP, PENNY, format_gbp, zero
+from core.spreadsheets import neutralise, neutralise_row
+from core.uploads import sniff
 
 #: Days from the invoice date to the day it falls due (the public sector's 30-day payment target).
 PAYMENT_TERMS_DAYS = 30
-PDF_MAGIC = b"%PDF-"
 MAX_PDF_BYTES = 10 * 1024 * 1024
-#: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RuleError(Exception):
@@ -135,17 +134,13 @@ def credit_problem(*, label: str, line_amount: Money, credited: Money, credit: M
     return None
 
 
-def is_pdf(content: bytes) -> bool:
-    return content.startswith(PDF_MAGIC)
-
-
 def pdf_problem(content: bytes) -> str | None:
     """Why these bytes are not an acceptable invoice PDF (by content, never by name)."""
     if not content:
         return "The selected file is empty"
     if len(content) > MAX_PDF_BYTES:
         return f"The selected file must be smaller than {MAX_PDF_BYTES // (1024 * 1024)} MB"
-    if not is_pdf(content):
+    if sniff(content, ("application/pdf",)) is None:
         return "The selected file must be a PDF: its content is not a PDF"
     return None
 
@@ -161,14 +156,6 @@ def provider_totals(items: Iterable[tuple[Hashable, Money]]) -> dict[Hashable, M
 def payable(totals: Mapping[Hashable, Money]) -> dict[Hashable, Money]:
     """Providers with something to pay (a provider whose credits outweigh its invoices waits for the next run)."""
     return {provider: total for provider, total in totals.items() if total.amount > 0}
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run: text starting with a formula character gets a leading apostrophe."""
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 BACS_HEADER = ("Payee", "Sort code", "Account number", "Amount", "Reference")
@@ -189,8 +176,8 @@ def bacs_csv(rows: Sequence[BacsRow]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(BACS_HEADER)
     for row in rows:
-        writer.writerow([safe_cell(row.payee), safe_cell(row.sort_code), safe_cell(row.account_number),
-                         f"{row.amount.amount.quantize(PENNY)}", safe_cell(row.reference)])
+        writer.writerow([*neutralise_row([row.payee, row.sort_code, row.account_number]),
+                         f"{row.amount.amount.quantize(PENNY)}", neutralise(row.reference)])
     return out.getvalue()
 
 

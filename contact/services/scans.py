@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.uploads import SIGNATURES, sniff
+
 from .errors import ScanRejected
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
+SCAN_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ def check_scan(content: bytes) -> CheckedScan:
         raise ScanRejected("The selected file is empty.")
     if len(content) > MAX_SCAN_BYTES:
         raise ScanRejected("The selected file must be 10 MB or smaller.")
-    for magic, content_type, extension in SIGNATURES:
-        if content.startswith(magic):
-            return CheckedScan(content=content, content_type=content_type, extension=extension)
+    content_type = sniff(content, SCAN_TYPES)
+    if content_type is not None:
+        return CheckedScan(content=content, content_type=content_type, extension=SIGNATURES[content_type][1])
     raise ScanRejected("The selected file must be a PDF, JPEG or PNG (its content is not one of these).")

@@ -134,8 +134,10 @@ class TestFiles:
         assert "10 MB" in rules.pdf_problem(b"%PDF-" + b"0" * rules.MAX_PDF_BYTES)
 
     @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
-    def test_formula_cells_are_neutralised(self, text):
-        assert rules.safe_cell(text) == "'" + text
+    def test_formula_cells_are_neutralised_in_every_text_column(self, text):
+        file = rules.bacs_csv([rules.BacsRow(payee=text, sort_code=text, account_number=text, amount=gbp("1"),
+                                             reference=text)])
+        assert list(csv.reader(io.StringIO(file)))[1] == ["'" + text] * 3 + ["1.00", "'" + text]
 
     def test_the_bacs_file(self):
         text = rules.bacs_csv([rules.BacsRow(payee="=cmd", sort_code="309950", account_number="12345678",
